@@ -1,0 +1,53 @@
+// main.c: supervisor-mode boot. Hart 0 brings up every subsystem in
+// dependency order, then lets the other harts in; each hart then enables
+// its own paging, traps, interrupts and timer and enters the scheduler.
+#include "types.h"
+#include "param.h"
+#include "riscv.h"
+#include "defs.h"
+#include "file.h"
+#include "fs.h"
+
+// Provided by kernel/streams; the weak default lets the core boot alone.
+__attribute__((weak)) void streams_init(void) { }
+
+static volatile int boot_done;
+
+void
+main(void)
+{
+  if(cpuid() == 0){
+    consoleinit();
+    printfinit();
+    printf("\nxv6-streams kernel booting\n");
+    kinit();          // physical page allocator
+    kvminit();        // kernel page table
+    kvminithart();    // turn on paging
+    procinit();       // process table
+    trapinit();
+    trapinithart();   // install the kernel trap vector
+    plicinit();
+    plicinithart();
+    pollinit();
+    devinit();        // device switch: console, null, device list
+    binit();          // buffer cache
+    iinit();          // inode table
+    fileinit();       // file table
+    virtio_disk_init();
+    streams_init();   // STREAMS framework, its drivers and modules
+    userinit();       // first user process
+    timerinit();
+    __sync_synchronize();
+    boot_done = 1;
+  } else {
+    while(boot_done == 0)
+      ;
+    __sync_synchronize();
+    kvminithart();
+    trapinithart();
+    plicinithart();
+    timerinit();
+  }
+  mycpu()->started = 1;
+  scheduler();
+}
