@@ -5,6 +5,8 @@
 #include "param.h"
 #include "riscv.h"
 #include "defs.h"
+#include "spinlock.h"
+#include "proc.h"
 #include "file.h"
 #include "fs.h"
 
