@@ -9,6 +9,7 @@
 #include "proc.h"
 #include "file.h"
 #include "fs.h"
+#include "pci.h"
 
 // Provided by kernel/streams; the weak default lets the core boot alone.
 __attribute__((weak)) void streams_init(void) { }
@@ -36,6 +37,7 @@ main(void)
     iinit();          // inode table
     fileinit();       // file table
     virtio_disk_init();
+    pciinit();        // PCIe devices (network cards)
     streams_init();   // STREAMS framework, its drivers and modules
     userinit();       // first user process
     timerinit();
