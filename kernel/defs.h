@@ -134,6 +134,10 @@ uint64 poll_seq(void);                          // current wakeup sequence numbe
 // Returns 1 if the deadline passed, -EINTR if killed, else 0.
 int    poll_wait(uint64 seq, uint64 deadline_ms);
 
+// bootargs.c
+void   bootargs_early(void);
+void   bootargs_init(void);
+
 // power
 void   poweroff(int code) __attribute__((noreturn));
 

@@ -1,6 +1,7 @@
 # entry.S: the first instructions every hart runs. QEMU (-bios none) starts
 # all harts at 0x80000000 in machine mode with a0 = hart id. Each hart takes
-# its own boot stack from boot_stacks and calls start() in C.
+# its own boot stack from boot_stacks and calls start(hartid, dtb) in C;
+# a0 and a1 still hold what QEMU put there.
         .section .text.entry
         .globl _entry
 _entry:

@@ -10,6 +10,7 @@
 #include "file.h"
 #include "fs.h"
 #include "pci.h"
+#include "callout.h"
 
 // Provided by kernel/streams; the weak default lets the core boot alone.
 __attribute__((weak)) void streams_init(void) { }
@@ -20,6 +21,7 @@ void
 main(void)
 {
   if(cpuid() == 0){
+    bootargs_early(); // before the device tree's memory can be reused
     consoleinit();
     printfinit();
     printf("\nxv6-streams kernel booting\n");
@@ -33,11 +35,13 @@ main(void)
     plicinithart();
     pollinit();
     devinit();        // device switch: console, null, device list
+    bootargs_init();  // /dev/bootargs
     binit();          // buffer cache
     iinit();          // inode table
     fileinit();       // file table
     virtio_disk_init();
     pciinit();        // PCIe devices (network cards)
+    callout_init();   // timers for protocol modules
     streams_init();   // STREAMS framework, its drivers and modules
     userinit();       // first user process
     timerinit();

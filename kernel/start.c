@@ -7,10 +7,15 @@
 #include "riscv.h"
 
 void main(void);
+extern uint64 boot_dtb;
 
+// a0 = hart id, a1 = device tree address, as QEMU leaves them.
 void
-start(void)
+start(uint64 hartid, uint64 dtb)
 {
+  if(hartid == 0)
+    boot_dtb = dtb;
+
   // mret will "return" to main in supervisor mode.
   uint64 ms = csr_read(mstatus);
   ms = (ms & ~MSTATUS_MPP_MASK) | MSTATUS_MPP_S;

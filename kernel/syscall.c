@@ -67,7 +67,8 @@ argstr(int n, char *buf, int max)
   X(fork) X(exit) X(wait) X(pipe) X(read) X(kill) X(exec) X(fstat) \
   X(chdir) X(dup) X(getpid) X(sbrk) X(sleep) X(uptime) X(open) X(write) \
   X(mknod) X(unlink) X(link) X(mkdir) X(close) X(ioctl) X(poll) X(fcntl) \
-  X(rename) X(lseek) X(dup2) X(procinfo) X(sysinfo) X(halt) X(getppid)
+  X(rename) X(lseek) X(dup2) X(procinfo) X(sysinfo) X(halt) X(getppid) \
+  X(uptimeus)
 
 #define DECLARE(name) uint64 sys_##name(void);
 SYSCALLS(DECLARE)

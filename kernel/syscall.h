@@ -36,6 +36,7 @@
 #define SYS_sysinfo  29   // int sysinfo(struct sysinfo *info)
 #define SYS_halt     30   // int halt(int code)  powers the machine off
 #define SYS_getppid  31   // int getppid(void)
-#define SYS_NSYSCALL 32
+#define SYS_uptimeus 32   // long uptimeus(void) -> microseconds since boot
+#define SYS_NSYSCALL 33
 
 #endif

@@ -98,6 +98,12 @@ sys_uptime(void)
 }
 
 uint64
+sys_uptimeus(void)
+{
+  return uptime_us();
+}
+
+uint64
 sys_procinfo(void)
 {
   uint64 addr;

@@ -1,0 +1,273 @@
+# Makefile: builds xv6-streams (kernel, user programs, disk image) and
+# runs it: `make qemu`, `make test`, `make bench`, `make docs`.
+#
+# Everything is found by wildcard, so adding a source file, a user
+# program, a guest test or a config file never needs an edit here.
+# All output goes to build/; downloads (the lwIP source package) are
+# cached in build/deps/, which `make clean` keeps and `make distclean`
+# removes.
+
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+B := build
+
+# ------------------------------------------------------------ settings
+
+SMP      ?= 2
+QEMU     ?= qemu-system-riscv64
+PYTHON   ?= python3
+HOSTCC   ?= cc
+LWIP_SRC ?= $(B)/lwip/lwip-2.1.3
+
+# Cross tool prefix: the bare-metal toolchain if present, else the Linux
+# one (both work for a freestanding kernel). Evaluated once, at parse
+# time; when neither exists we name the one the installer provides.
+ifndef TOOLPREFIX
+TOOLPREFIX := $(shell for p in riscv64-unknown-elf- riscv64-linux-gnu-; do \
+		if command -v $${p}gcc >/dev/null 2>&1; then echo $$p; exit 0; fi; \
+	done; echo riscv64-unknown-elf-)
+endif
+
+CC      := $(TOOLPREFIX)gcc
+LD      := $(TOOLPREFIX)ld
+OBJDUMP := $(TOOLPREFIX)objdump
+
+# `make V=1` shows full commands.
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2);
+endif
+
+ARCHFLAGS := -march=rv64gc -mabi=lp64d -mcmodel=medany
+BASEFLAGS := -Wall -Werror -O2 -g $(ARCHFLAGS) -ffreestanding -fno-common \
+             -nostdlib -fno-stack-protector -fno-pie -no-pie $(EXTRA_CFLAGS)
+KCFLAGS   := $(BASEFLAGS) -Ikernel -Imodules -I.
+UCFLAGS   := $(BASEFLAGS) -Ikernel -Iuser/lib -Imodules
+DEPFLAGS   = -MMD -MP -MF $(@:.o=.d)
+
+# Newer binutils warn about the kernel's single RWX segment; that layout
+# is deliberate, so silence the warning where the linker knows the flag.
+LDFLAGS := -z max-page-size=4096
+ifneq ($(shell $(LD) --help 2>/dev/null | grep -c no-warn-rwx-segments),0)
+LDFLAGS += --no-warn-rwx-segments
+endif
+# libgcc supplies helpers the compiler may call on its own.
+LIBGCC := $(shell $(CC) $(ARCHFLAGS) -print-libgcc-file-name 2>/dev/null)
+
+# ------------------------------------------------------------ sources
+
+KSRCS := $(wildcard kernel/*.c kernel/*.S kernel/streams/*.c modules/*.c)
+KOBJS := $(patsubst %,$(B)/%.o,$(basename $(KSRCS)))
+KERNEL := $(B)/kernel/kernel
+
+ULIB_SRCS := $(wildcard user/lib/*.c user/lib/*.S)
+ULIB_OBJS := $(patsubst %,$(B)/%.o,$(basename $(ULIB_SRCS)))
+
+# Every user/*.c, tests/guest/*.c and tests/bench/*.c is a program of its
+# own, installed as /bin/NAME; its binary is build/user/_NAME.
+prog = $(patsubst %.c,$(B)/user/_%,$(notdir $(1)))
+USER_PROGS  := $(call prog,$(wildcard user/*.c))
+GUEST_PROGS := $(call prog,$(wildcard tests/guest/*.c))
+BENCH_PROGS := $(call prog,$(wildcard tests/bench/*.c))
+UPROGS      := $(USER_PROGS) $(GUEST_PROGS) $(BENCH_PROGS)
+UOBJS       := $(patsubst %,$(B)/%.o,$(basename $(wildcard user/*.c tests/guest/*.c tests/bench/*.c)))
+
+# ------------------------------------------------------------ disk image
+
+MKFS    := $(B)/mkfs
+# Every tools/NAME.c is a host program build/NAME (mkfs, fsck, ...).
+HOST_TOOLS := $(patsubst tools/%.c,$(B)/%,$(wildcard tools/*.c))
+FS_IMG  := $(B)/fs.img
+FS_SPEC := $(B)/fs.spec
+
+# configs/X -> /etc/X (the folder's own README.md stays out of the
+# image), configs/share/X -> /share/X.
+ETC_FILES   := $(filter-out configs/README.md,$(filter-out %/,$(wildcard configs/*)))
+ETC_FILES   := $(foreach f,$(ETC_FILES),$(if $(wildcard $(f)/.),,$(f)))
+SHARE_FILES := $(foreach f,$(wildcard configs/share/*),$(if $(wildcard $(f)/.),,$(f)))
+
+# Extra files for the image as GUESTPATH=HOSTFILE pairs. lwIP's licence
+# travels with the system that contains lwIP code; it is added whenever
+# the fetched tree is there (make qemu/test/bench fetch it first).
+LWIP_COPYING := $(wildcard $(LWIP_SRC)/COPYING)
+FS_EXTRA     ?=
+FS_EXTRA     += $(if $(LWIP_COPYING),/COPYING.lwip=$(LWIP_COPYING))
+FS_EXTRA_HOST := $(foreach e,$(FS_EXTRA),$(word 2,$(subst =, ,$(e))))
+
+# One quoted shell word per spec line; directories before their files.
+FS_SPEC_LINES := 'dir /bin' 'dir /etc' 'dir /share' 'dir /dev' \
+	$(foreach p,$(UPROGS),'file /bin/$(patsubst _%,%,$(notdir $(p))) $(p)') \
+	$(foreach f,$(ETC_FILES),'file /etc/$(notdir $(f)) $(f)') \
+	$(foreach f,$(SHARE_FILES),'file /share/$(notdir $(f)) $(f)') \
+	'file /README README.md' \
+	$(foreach e,$(FS_EXTRA),'file $(word 1,$(subst =, ,$(e))) $(word 2,$(subst =, ,$(e)))') \
+	'dev /dev/console 1 0' 'dev /dev/null 2 0' 'dev /dev/zero 2 1' \
+	'dev /dev/devices 3 0'
+
+# ------------------------------------------------------------ what `all` is
+
+# While the tree is young some parts may not exist yet; build what can be
+# built and say what was left out, rather than failing on a missing file.
+ALL :=
+ifneq ($(wildcard kernel/kernel.ld),)
+ALL += $(KERNEL) $(KERNEL).asm
+else
+$(warning kernel/kernel.ld missing: kernel not built)
+endif
+ifneq ($(wildcard user/user.ld),)
+ALL += $(UPROGS)
+else
+$(warning user/user.ld missing: user programs not built)
+endif
+ALL += $(HOST_TOOLS)
+ifneq ($(wildcard tools/mkfs.c),)
+ifneq ($(wildcard user/user.ld),)
+ALL += $(FS_IMG)
+endif
+else
+$(warning tools/mkfs.c missing: disk image not built)
+endif
+
+.PHONY: all
+all: $(ALL)
+
+# ------------------------------------------------------------ compile rules
+
+$(B)/kernel/%.o: kernel/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(KCFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(B)/kernel/%.o: kernel/%.S
+	@mkdir -p $(@D)
+	$(call say,AS,$<)$(CC) $(KCFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(B)/modules/%.o: modules/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(KCFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(B)/user/%.o: user/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(UCFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(B)/user/%.o: user/%.S
+	@mkdir -p $(@D)
+	$(call say,AS,$<)$(CC) $(UCFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(B)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(UCFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+# ------------------------------------------------------------ link rules
+
+$(KERNEL): $(KOBJS) kernel/kernel.ld
+	$(call say,LD,$@)$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS) $(LIBGCC)
+
+$(KERNEL).asm: $(KERNEL)
+	$(call say,OBJDUMP,$@)$(OBJDUMP) -S $< >$@
+
+# One static pattern rule per source folder: the program's own object,
+# then the user library (crt0 included), then libgcc.
+$(USER_PROGS): $(B)/user/_%: $(B)/user/%.o $(ULIB_OBJS) user/user.ld
+	$(call say,LD,$@)$(LD) $(LDFLAGS) -T user/user.ld -o $@ $< $(ULIB_OBJS) $(LIBGCC)
+
+$(GUEST_PROGS): $(B)/user/_%: $(B)/tests/guest/%.o $(ULIB_OBJS) user/user.ld
+	$(call say,LD,$@)$(LD) $(LDFLAGS) -T user/user.ld -o $@ $< $(ULIB_OBJS) $(LIBGCC)
+
+$(BENCH_PROGS): $(B)/user/_%: $(B)/tests/bench/%.o $(ULIB_OBJS) user/user.ld
+	$(call say,LD,$@)$(LD) $(LDFLAGS) -T user/user.ld -o $@ $< $(ULIB_OBJS) $(LIBGCC)
+
+# ------------------------------------------------------------ image rules
+
+$(HOST_TOOLS): $(B)/%: tools/%.c
+	@mkdir -p $(@D)
+	$(call say,HOSTCC,$<)$(HOSTCC) -Wall -Werror -O2 -g -Ikernel -MMD -MP -MF $@.d -o $@ $<
+
+# The spec is regenerated on every run but only rewritten when its text
+# changes, so the image is rebuilt when a program or file is added or
+# removed, and not otherwise.
+.PHONY: FORCE
+FORCE:
+$(FS_SPEC): FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' $(FS_SPEC_LINES) >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+
+$(FS_IMG): $(MKFS) $(FS_SPEC) $(UPROGS) $(ETC_FILES) $(SHARE_FILES) README.md $(FS_EXTRA_HOST)
+	$(call say,MKFS,$@)$(MKFS) $@ $(FS_SPEC)
+
+# ------------------------------------------------------------ running
+
+QEMUOPTS = -machine virt -bios none -kernel $(KERNEL) -m 256M -smp $(SMP) \
+	-nographic -global virtio-mmio.force-legacy=false \
+	-drive file=$(FS_IMG),if=none,format=raw,id=x0 \
+	-device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0 $(QEMUEXTRA)
+
+# The installer runs first; the build then happens in a sub-make so that
+# anything it just fetched (tools, lwIP) is seen afresh.
+.PHONY: deps
+deps:
+	@LWIP_SRC='$(LWIP_SRC)' scripts/install-deps.sh --check-or-install
+
+.PHONY: qemu
+qemu: deps
+	@$(MAKE) --no-print-directory all
+	@echo "*** booting with $(SMP) hart(s); quit with Ctrl-A X"
+	$(QEMU) $(QEMUOPTS)
+
+GDBPORT ?= $(shell expr `id -u` % 5000 + 25000)
+
+.PHONY: qemu-gdb
+qemu-gdb: deps
+	@$(MAKE) --no-print-directory all
+	@printf '%s\n' 'set confirm off' 'set architecture riscv:rv64' \
+		'file $(KERNEL)' 'target remote 127.0.0.1:$(GDBPORT)' >$(B)/.gdbinit
+	@echo "*** waiting for gdb on port $(GDBPORT)."
+	@echo "*** from the repository root: gdb-multiarch -x $(B)/.gdbinit"
+	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
+
+# `make test` runs the guest suites on 1 and 2 harts; `make test SMP=N`
+# on N only. TESTARGS passes options to the runner (e.g. -k ut_fs).
+TEST_SMP := $(if $(filter command line environment,$(origin SMP)),$(SMP),1 2)
+
+.PHONY: test
+test: deps
+	@$(MAKE) --no-print-directory all docs
+	@$(PYTHON) tests/run.py --smp '$(TEST_SMP)' $(TESTARGS)
+
+.PHONY: bench
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) tests/bench/bench.py --smp $(SMP) --out docs/perf.md
+
+# ------------------------------------------------------------ docs
+
+DOTS := $(wildcard docs/*.dot)
+SVGS := $(patsubst docs/%.dot,$(B)/docs/%.svg,$(DOTS))
+
+.PHONY: docs
+docs: $(SVGS)
+
+# dot reports many problems as warnings with exit status 0; any output on
+# stderr fails the rule.
+$(B)/docs/%.svg: docs/%.dot
+	@mkdir -p $(@D)
+	$(call say,DOT,$<)dot -Tsvg $< -o $@ 2>$@.log; rc=$$?; \
+	if [ $$rc -ne 0 ] || [ -s $@.log ]; then cat $@.log >&2; rm -f $@ $@.log; exit 1; fi; \
+	rm -f $@.log
+
+# ------------------------------------------------------------ cleaning
+
+.PHONY: clean distclean
+clean:
+	@if [ -d $(B) ]; then find $(B) -mindepth 1 -maxdepth 1 ! -name deps -exec rm -rf {} +; fi
+	@find tests -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(B)
+
+-include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(UOBJS:.o=.d) $(HOST_TOOLS:=.d)

@@ -1,0 +1,386 @@
+// listing.c: observability. /dev/streams is a text listing of every
+// stream – its device, its queues top to bottom with their counters – and
+// of every multiplexor link; /dev/streams.dot is the same as a Graphviz
+// graph (`streams -dot | dot -Tsvg`). Each open takes a snapshot, which
+// reads like a file until its end. ioctl(I_GSTATS) on either file gives
+// the global counters without parsing.
+//
+// The text format, one record per line, fields "key=value":
+//   streams n=3 mblks=0 dblks=0 links=1 kept=1 svcruns=1234
+//   stream id=2 dev=loop minor=0 refs=2 mods=1 kept=demo flags=hangup
+//   queue stream=2 pos=0 name=head side=r msgs=3 bytes=18 drops=0
+//         depth=0 qbytes=0 hiwat=16384 lowat=4096 full=0 [why="..."]
+//   link id=1 mux=muxloop lower=3 persistent=1 ctl=0
+// (the queue record is one line). pos counts pairs from the head (0).
+#include "types.h"
+#include "param.h"
+#include "errno.h"
+#include "spinlock.h"
+#include "file.h"
+#include "defs.h"
+#include "streams/stream.h"
+#include "streams/strsubr.h"
+
+#define MINOR_TEXT 0
+#define MINOR_DOT  1
+
+// A snapshot: text in a list of kmalloc'd pages.
+#define TPAGESZ (STRBUFMAX - 32)
+struct tpage {
+  struct tpage *next;
+  int len;
+  char data[TPAGESZ];
+};
+struct snap {
+  struct tpage *first, *last;
+  struct tpage *rd;      // reading position: page and offset in it
+  int rdoff;
+  int full;              // out of memory: the text is cut short
+};
+
+static void
+tput(struct snap *s, const char *text)
+{
+  int n = strlen(text);
+  while(n > 0 && !s->full){
+    if(s->last == 0 || s->last->len == TPAGESZ){
+      struct tpage *p = kmalloc(sizeof(struct tpage));
+      if(p == 0){
+        s->full = 1;
+        return;
+      }
+      p->next = 0;
+      p->len = 0;
+      if(s->last)
+        s->last->next = p;
+      else
+        s->first = s->rd = p;
+      s->last = p;
+    }
+    int m = TPAGESZ - s->last->len;
+    if(m > n)
+      m = n;
+    memmove(s->last->data + s->last->len, text, m);
+    s->last->len += m;
+    text += m;
+    n -= m;
+  }
+}
+
+// printf into the snapshot, one line at a time.
+#define TPRINTF(s, ...) do { \
+    char _line[256]; \
+    snprintf(_line, sizeof(_line), __VA_ARGS__); \
+    tput((s), _line); \
+  } while(0)
+
+static void
+snapfree(struct snap *s)
+{
+  while(s->first){
+    struct tpage *next = s->first->next;
+    kmfree(s->first);
+    s->first = next;
+  }
+  kmfree(s);
+}
+
+static const char *
+devname(struct stdata *sd)
+{
+  return sd->sd_tab ? st_tabname(sd->sd_tab) : "?";
+}
+
+static ulong
+rd(ulong *p)
+{
+  return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+// ---------------------------------------------------------------- text
+
+static void
+text_queue(struct snap *s, struct stdata *sd, queue_t *q, int pos)
+{
+  acquire(&q->q_lock);
+  int depth = q->q_mcount;
+  ulong qbytes = q->q_count;
+  int full = (q->q_flag & QFULL) != 0;
+  release(&q->q_lock);
+  TPRINTF(s, "queue stream=%d pos=%d name=%s side=%c msgs=%lu bytes=%lu drops=%lu "
+          "depth=%d qbytes=%lu hiwat=%lu lowat=%lu full=%d",
+          sd->sd_id, pos, qname(q), (q->q_flag & QREADR) ? 'r' : 'w',
+          rd(&q->q_stats.msgs), rd(&q->q_stats.bytes), rd(&q->q_stats.drops),
+          depth, qbytes, q->q_hiwat, q->q_lowat, full);
+  const char *why = q->q_stats.dropwhy;
+  if(why)
+    TPRINTF(s, " why=\"%s\"", why);
+  tput(s, "\n");
+}
+
+static void
+text_stream(struct snap *s, struct stdata *sd)
+{
+  char flags[64];
+  flags[0] = 0;
+  if(sd->sd_flag & STHANGUP)
+    safestrcpy(flags + strlen(flags), "hangup,", sizeof(flags) - strlen(flags));
+  if(sd->sd_rerr || sd->sd_werr)
+    safestrcpy(flags + strlen(flags), "error,", sizeof(flags) - strlen(flags));
+  if(sd->sd_flag & STLINKED)
+    safestrcpy(flags + strlen(flags), "linked,", sizeof(flags) - strlen(flags));
+  if(sd->sd_flag & STCLOSING)
+    safestrcpy(flags + strlen(flags), "closing,", sizeof(flags) - strlen(flags));
+  if(flags[0])
+    flags[strlen(flags) - 1] = 0;
+  const char *kname = strkept_name(sd);
+  TPRINTF(s, "stream id=%d dev=%s minor=%d refs=%d mods=%d kept=%s flags=%s\n",
+          sd->sd_id, devname(sd), sd->sd_minor, sd->sd_refs, sd->sd_nmod,
+          kname ? kname : "-", flags[0] ? flags : "-");
+  int pos = 0;
+  for(queue_t *wq = sd->sd_wq; wq; wq = wq->q_next, pos++){
+    text_queue(s, sd, RD(wq), pos);
+    text_queue(s, sd, wq, pos);
+  }
+}
+
+static void
+text_link(struct stlink *l, void *arg)
+{
+  TPRINTF((struct snap *)arg, "link id=%d mux=%s lower=%d persistent=%d ctl=%d\n",
+          l->l_id, devsw_name(l->l_upmajor) ? devsw_name(l->l_upmajor) : "?",
+          l->l_lower->sd_id, l->l_persistent, l->l_ctl ? l->l_ctl->sd_id : 0);
+}
+
+// ---------------------------------------------------------------- dot
+
+// Graphviz record labels treat {}|<>" specially; our names are tame, but
+// a module may be named by anyone.
+static void
+dotname(char *out, int n, const char *name)
+{
+  int j = 0;
+  for(int i = 0; name[i] && j < n - 3; i++){
+    char c = name[i];
+    if(c == '{' || c == '}' || c == '|' || c == '<' || c == '>' || c == '"' || c == '\\')
+      out[j++] = '\\';
+    out[j++] = c;
+  }
+  out[j] = 0;
+}
+
+static void
+dot_stream(struct snap *s, struct stdata *sd)
+{
+  const char *kname = strkept_name(sd);
+  TPRINTF(s, "  subgraph cluster_s%d {\n    label=\"stream %d: /dev/%s%s%s%s\";\n",
+          sd->sd_id, sd->sd_id, devname(sd), kname ? " (kept " : "",
+          kname ? kname : "", kname ? ")" : "");
+  tput(s, "    style=rounded; color=gray40;\n");
+  int pos = 0;
+  for(queue_t *wq = sd->sd_wq; wq; wq = wq->q_next, pos++){
+    queue_t *rq = RD(wq);
+    char name[2 * FMNAMESZ + 4];
+    dotname(name, sizeof(name), qname(wq));
+    acquire(&wq->q_lock);
+    int wd = wq->q_mcount;
+    ulong wb = wq->q_count;
+    release(&wq->q_lock);
+    acquire(&rq->q_lock);
+    int rdp = rq->q_mcount;
+    ulong rb = rq->q_count;
+    release(&rq->q_lock);
+    TPRINTF(s, "    s%dq%d [label=\"{%s|{w: %d msgs %lu B|r: %d msgs %lu B}|hiwat %lu/%lu}\"%s];\n",
+            sd->sd_id, pos, name, wd, wb, rdp, rb, wq->q_hiwat, rq->q_hiwat,
+            pos == 0 ? ", style=filled, fillcolor=lightblue" :
+            (wq->q_next == 0 ? ", style=filled, fillcolor=lightyellow" : ""));
+  }
+  // Edges: down the write side, up the read side, each labelled with the
+  // traffic the receiving queue has seen.
+  pos = 0;
+  for(queue_t *wq = sd->sd_wq; wq && wq->q_next; wq = wq->q_next, pos++){
+    queue_t *below = wq->q_next, *up = RD(wq);
+    TPRINTF(s, "    s%dq%d -> s%dq%d [label=\"%lu msgs\\n%lu B%s\", color=blue];\n",
+            sd->sd_id, pos, sd->sd_id, pos + 1, rd(&below->q_stats.msgs),
+            rd(&below->q_stats.bytes), rd(&below->q_stats.drops) ? "\\ndrops!" : "");
+    TPRINTF(s, "    s%dq%d -> s%dq%d [label=\"%lu msgs\\n%lu B%s\", color=darkgreen];\n",
+            sd->sd_id, pos + 1, sd->sd_id, pos, rd(&up->q_stats.msgs),
+            rd(&up->q_stats.bytes), rd(&up->q_stats.drops) ? "\\ndrops!" : "");
+  }
+  tput(s, "  }\n");
+}
+
+// Each link: from the multiplexing driver (a node per driver) to the
+// lower stream's head.
+static void
+dot_link(struct stlink *l, void *arg)
+{
+  struct snap *s = arg;
+  TPRINTF(s, "  mux%d -> s%dq0 [style=dashed, label=\"mux id %d%s\"];\n",
+          l->l_upmajor, l->l_lower->sd_id, l->l_id, l->l_persistent ? " (P)" : "");
+}
+
+struct muxseen {
+  int seen[NDEV];
+  struct snap *s;
+};
+
+static void
+dot_muxnode(struct stlink *l, void *arg)
+{
+  struct muxseen *m = arg;
+  if(l->l_upmajor < 0 || l->l_upmajor >= NDEV || m->seen[l->l_upmajor])
+    return;
+  m->seen[l->l_upmajor] = 1;
+  const char *n = devsw_name(l->l_upmajor);
+  TPRINTF(m->s, "  mux%d [shape=component, label=\"%s multiplexor\"];\n",
+          l->l_upmajor, n ? n : "?");
+}
+
+// ---------------------------------------------------------------- snapshot
+
+static int
+peek_claim(struct stdata *sd)
+{
+  acquire(&sd->sd_lock);
+  int ok = !(sd->sd_flag & STPLUMB);
+  if(ok)
+    sd->sd_inflight++;
+  release(&sd->sd_lock);
+  return ok;
+}
+
+static struct snap *
+snapshot(int dot)
+{
+  struct snap *s = kmalloc(sizeof(struct snap));
+  if(s == 0)
+    return 0;
+  memset(s, 0, sizeof(*s));
+  if(dot){
+    tput(s, "digraph streams {\n  rankdir=TB;\n  node [shape=record, fontname=\"monospace\", fontsize=10];\n"
+            "  edge [fontname=\"monospace\", fontsize=8];\n");
+    TPRINTF(s, "  label=\"streams %d  mblks %d  dblks %d  links %d\";\n",
+            st_nstreams, st_nmblk, st_ndblk, st_nlinks);
+  } else {
+    TPRINTF(s, "streams n=%d mblks=%d dblks=%d links=%d kept=%d svcruns=%lu allocfail=%lu\n",
+            st_nstreams, st_nmblk, st_ndblk, st_nlinks, st_nkept, sched_runs(), st_allocfail);
+  }
+  // The list lock keeps every stream alive; a claim keeps its shape still
+  // while we walk it. Oldest stream first reads best: the list is newest
+  // first, so collect and walk backwards.
+  acquire(&st_list_lock);
+  int n = 0;
+  for(struct stdata *sd = st_all; sd; sd = sd->sd_next)
+    n++;
+  for(int i = n - 1; i >= 0; i--){
+    struct stdata *sd = st_all;
+    for(int j = 0; j < i; j++)
+      sd = sd->sd_next;
+    if(!peek_claim(sd)){
+      if(!dot)
+        TPRINTF(s, "stream id=%d dev=%s busy=1\n", sd->sd_id, devname(sd));
+      continue;
+    }
+    if(dot)
+      dot_stream(s, sd);
+    else
+      text_stream(s, sd);
+    strexit(sd);
+  }
+  if(dot){
+    struct muxseen *m = kmalloc(sizeof(struct muxseen));
+    if(m){
+      memset(m, 0, sizeof(*m));
+      m->s = s;
+      mux_list(dot_muxnode, m);
+      kmfree(m);
+    }
+    // upper streams of a multiplexor point at its node
+    for(struct stdata *sd = st_all; sd; sd = sd->sd_next)
+      if(sd->sd_tab && sd->sd_tab->st_muxrinit && !(sd->sd_flag & STCLOSING))
+        TPRINTF(s, "  s%dq%d -> mux%d [style=dotted, arrowhead=none];\n",
+                sd->sd_id, sd->sd_nmod + 1, sd->sd_major);
+    mux_list(dot_link, s);
+    tput(s, "}\n");
+  } else {
+    mux_list(text_link, s);
+  }
+  release(&st_list_lock);
+  return s;
+}
+
+// ---------------------------------------------------------------- devsw
+
+static int
+ls_open(struct file *f)
+{
+  if(f->minor != MINOR_TEXT && f->minor != MINOR_DOT)
+    return -ENXIO;
+  struct snap *s = snapshot(f->minor == MINOR_DOT);
+  if(s == 0)
+    return -ENOMEM;
+  f->priv = s;
+  return 0;
+}
+
+static void
+ls_close(struct file *f)
+{
+  if(f->priv)
+    snapfree(f->priv);
+  f->priv = 0;
+}
+
+static int
+ls_read(struct file *f, uint64 dst, int n)
+{
+  struct snap *s = f->priv;
+  int done = 0;
+  while(s && s->rd && done < n){
+    int m = s->rd->len - s->rdoff;
+    if(m > n - done)
+      m = n - done;
+    if(copyout_user(dst + done, s->rd->data + s->rdoff, m) < 0)
+      return done > 0 ? done : -EFAULT;
+    done += m;
+    s->rdoff += m;
+    if(s->rdoff == s->rd->len){
+      s->rd = s->rd->next;
+      s->rdoff = 0;
+    }
+  }
+  return done;
+}
+
+static int
+ls_write(struct file *f, uint64 src, int n)
+{
+  return -EINVAL;
+}
+
+static int
+ls_ioctl(struct file *f, int cmd, uint64 arg)
+{
+  if(cmd == I_GSTATS)
+    return strgstats(arg);
+  return -ENOTTY;
+}
+
+static struct devsw ls_devsw = {
+  .open = ls_open,
+  .close = ls_close,
+  .read = ls_read,
+  .write = ls_write,
+  .ioctl = ls_ioctl,
+};
+
+void
+streams_listing_init(void)
+{
+  int major = devsw_register("streams", &ls_devsw);
+  if(major < 0)
+    return;
+  devnode_add("streams", major, MINOR_TEXT);
+  devnode_add("streams.dot", major, MINOR_DOT);
+}

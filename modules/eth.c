@@ -1,0 +1,640 @@
+// eth.c: Ethernet II as a multiplexing driver, DLPI style.
+//
+//   lower side  streams that carry raw frames ("frames": an e1000 stream,
+//               perhaps with tap or fault pushed on it), linked with
+//               I_PLINK/I_LINK; each link is one interface, numbered in
+//               link order from 0.
+//   upper side  /dev/eth: every open is a new stream. ETH_BIND (I_STR)
+//               binds it to an ethertype on an interface; it then receives
+//               those frames and may send frames of its own.
+//
+// Down, an upper stream sends M_PROTO eth_unitdata (ETH_UNITDATA_REQ: dst
+// and type) with the payload in b_cont; eth prepends the header (in the
+// payload's headroom when there is some), fills in the card's address and
+// pads the frame to the 60-byte minimum. A plain M_DATA write is taken as
+// a whole frame whose source address eth fills in (how a user program
+// sends raw frames).
+//
+// Up, eth keeps frames addressed to the card or to broadcast, strips the
+// header and sends ETH_UNITDATA_IND + payload to the stream bound to that
+// ethertype. Ethernet cannot tell padding from payload: protocols whose
+// packets carry their own length (IPv4, ARP) trim it themselves.
+// Frames for no bound type, for other stations, or too short are dropped
+// and counted by reason (DL_STATS on any upper stream lists the counts).
+#include "types.h"
+#include "param.h"
+#include "errno.h"
+#include "spinlock.h"
+#include "defs.h"
+#include "streams/stream.h"
+#include "ether.h"
+#include "netctl.h"
+
+#define NIF    4        // interfaces (links)
+#define NBIND  16       // (interface, ethertype) bindings
+
+struct iface {
+  int used;
+  int muxid;
+  queue_t *lowq;        // the link's lower write queue: putnext sends down
+  uint8 addr[ETH_ALEN];
+  int up;               // address known
+  struct {
+    ulong rx_frames, rx_bytes, tx_frames, tx_bytes;
+    ulong drop_notforus, drop_unbound, drop_runt, drop_upfull, drop_down, drop_nomem;
+  } st;
+};
+
+struct upper {
+  queue_t *rq;          // read queue of the upper stream's driver end
+};
+
+struct binding {
+  int used;
+  int ifindex;
+  uint16 type;
+  struct upper *up;
+};
+
+static struct spinlock eth_lock;   // every table below
+static struct iface ifs[NIF];
+static struct binding binds[NBIND];
+static int lock_ready;
+
+static void
+eth_lock_init(void)
+{
+  if(!lock_ready){
+    initlock(&eth_lock, "eth");
+    lock_ready = 1;
+  }
+}
+
+// ---------------------------------------------------------------- upper side
+
+static int
+eth_open(queue_t *rq, int minor, int oflag, int sflag)
+{
+  struct upper *u = kmalloc(sizeof(*u));
+  if(u == 0)
+    return ENOMEM;
+  u->rq = rq;
+  rq->q_ptr = WR(rq)->q_ptr = u;
+  return 0;
+}
+
+static int
+eth_close(queue_t *rq, int oflag)
+{
+  struct upper *u = rq->q_ptr;
+  acquire(&eth_lock);
+  for(int i = 0; i < NBIND; i++)
+    if(binds[i].used && binds[i].up == u)
+      binds[i].used = 0;
+  release(&eth_lock);
+  flushq(WR(rq), FLUSHALL);
+  kmfree(u);
+  return 0;
+}
+
+// Replace an M_IOCTL's data with len bytes from src and acknowledge it.
+static void
+ack_with(queue_t *q, mblk_t *mp, const void *src, int len)
+{
+  mblk_t *dp = allocb(len > 0 ? len : 1, BPRI_MED);
+  if(dp == 0){
+    miocnak(q, mp, 0, ENOMEM);
+    return;
+  }
+  memmove(dp->b_wptr, src, len);
+  dp->b_wptr += len;
+  if(mp->b_cont)
+    freemsg(unlinkb(mp));
+  linkb(mp, dp);
+  miocack(q, mp, len, 0);
+}
+
+static int
+stats_text(char *buf, int n)
+{
+  int off = 0;
+  acquire(&eth_lock);
+  for(int i = 0; i < NIF && off < n; i++){
+    struct iface *f = &ifs[i];
+    if(!f->used)
+      continue;
+    off += snprintf(buf + off, n - off,
+      "if%d %x:%x:%x:%x:%x:%x rx %lu tx %lu drop notforus %lu unbound %lu runt %lu "
+      "upfull %lu down %lu nomem %lu\n", i,
+      f->addr[0], f->addr[1], f->addr[2], f->addr[3], f->addr[4], f->addr[5],
+      f->st.rx_frames, f->st.tx_frames, f->st.drop_notforus, f->st.drop_unbound,
+      f->st.drop_runt, f->st.drop_upfull, f->st.drop_down, f->st.drop_nomem);
+  }
+  release(&eth_lock);
+  return off < n ? off : n - 1;
+}
+
+// I_LINK/I_PLINK: a frames stream becomes interface N.
+static void
+do_link(queue_t *q, mblk_t *mp)
+{
+  struct linkblk *lb = (struct linkblk *)mp->b_cont->b_rptr;
+  acquire(&eth_lock);
+  int i;
+  for(i = 0; i < NIF && ifs[i].used; i++)
+    ;
+  if(i == NIF){
+    release(&eth_lock);
+    strsetreason(q, "eth: every interface slot is in use");
+    miocnak(q, mp, 0, ENOSPC);
+    return;
+  }
+  struct iface *f = &ifs[i];
+  memset(f, 0, sizeof(*f));
+  f->used = 1;
+  f->muxid = lb->l_index;
+  f->lowq = lb->l_qbot;
+  lb->l_qbot->q_ptr = RD(lb->l_qbot)->q_ptr = f;
+  release(&eth_lock);
+
+  // Ask the card for its address; the answer comes up the lower side.
+  mblk_t *iocp = 0;
+  struct iocblk *ioc;
+  if((iocp = allocb(sizeof(*ioc), BPRI_MED)) != 0){
+    iocp->b_datap->db_type = M_IOCTL;
+    ioc = (struct iocblk *)iocp->b_wptr;
+    memset(ioc, 0, sizeof(*ioc));
+    ioc->ioc_cmd = DL_INFO;
+    iocp->b_wptr += sizeof(*ioc);
+    putnext(lb->l_qbot, iocp);
+  }
+  miocack(q, mp, 0, i);
+}
+
+static void
+do_unlink(queue_t *q, mblk_t *mp)
+{
+  struct linkblk *lb = (struct linkblk *)mp->b_cont->b_rptr;
+  acquire(&eth_lock);
+  for(int i = 0; i < NIF; i++)
+    if(ifs[i].used && ifs[i].muxid == lb->l_index)
+      ifs[i].used = 0;
+  release(&eth_lock);
+  miocack(q, mp, 0, 0);
+}
+
+// The interface an upper stream sends on: its first binding's.
+// eth_lock held.
+static int
+upper_ifindex(struct upper *u)
+{
+  for(int i = 0; i < NBIND; i++)
+    if(binds[i].used && binds[i].up == u)
+      return binds[i].ifindex;
+  return 0;
+}
+
+// Bind (or unbind) an upper stream to an ethertype on an interface.
+// ifindex -1 means "the interface this stream already uses" (so that arp,
+// pushed on a stream bound for IPv4, can add ARP on the same card).
+// Returns 0 or an errno, with the reason set for I_ERRSTR.
+static int
+do_bind(queue_t *q, struct upper *u, int ifindex, uint32 type, int unbind)
+{
+  acquire(&eth_lock);
+  if(ifindex == -1)
+    ifindex = upper_ifindex(u);
+  if(ifindex < 0 || ifindex >= NIF || type < 0x0600 || type > 0xffff){
+    release(&eth_lock);
+    strsetreason(q, "eth: bad interface or ethertype (types start at 0x0600)");
+    return EINVAL;
+  }
+  int freeslot = -1, err = 0;
+  for(int i = 0; i < NBIND; i++){
+    struct binding *bd = &binds[i];
+    if(!bd->used){
+      if(freeslot < 0)
+        freeslot = i;
+      continue;
+    }
+    if(bd->ifindex == ifindex && bd->type == type){
+      if(unbind && bd->up == u){
+        bd->used = 0;
+        release(&eth_lock);
+        return 0;
+      }
+      err = EBUSY;
+    }
+  }
+  if(unbind)
+    err = EINVAL;
+  else if(!err && freeslot < 0)
+    err = ENOSPC;
+  if(!err){
+    binds[freeslot].used = 1;
+    binds[freeslot].ifindex = ifindex;
+    binds[freeslot].type = type;
+    binds[freeslot].up = u;
+  }
+  release(&eth_lock);
+  if(err)
+    strsetreason(q, err == EBUSY ? "eth: that ethertype is bound by another stream" :
+                    err == ENOSPC ? "eth: binding table full" : "eth: not bound to that type");
+  return err;
+}
+
+static void
+eth_ioctl(queue_t *q, mblk_t *mp)
+{
+  struct upper *u = q->q_ptr;
+  struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
+  int count = mp->b_cont ? msgdsize(mp->b_cont) : 0;
+  switch(ioc->ioc_cmd){
+  case I_LINK:
+  case I_PLINK:
+    do_link(q, mp);
+    return;
+  case I_UNLINK:
+  case I_PUNLINK:
+    do_unlink(q, mp);
+    return;
+  case ETH_BIND:
+  case ETH_UNBIND: {
+    struct eth_bind b;
+    if(count != sizeof(b) || !pullupmsg(mp->b_cont, -1)){
+      miocnak(q, mp, 0, EINVAL);
+      return;
+    }
+    memmove(&b, mp->b_cont->b_rptr, sizeof(b));
+    int err = do_bind(q, u, b.ifindex, b.type, ioc->ioc_cmd == ETH_UNBIND);
+    if(err)
+      miocnak(q, mp, 0, err);
+    else
+      miocack(q, mp, 0, 0);
+    return;
+  }
+  case NET_CTL: {
+    // "bind [IFINDEX] TYPE", "unbind [IFINDEX] TYPE", "stats"
+    char line[NETCTL_MAX], *argv[NETCTL_ARGS];
+    if(count <= 0 || count >= NETCTL_MAX || !pullupmsg(mp->b_cont, -1)){
+      miocnak(q, mp, 0, EINVAL);
+      return;
+    }
+    memmove(line, mp->b_cont->b_rptr, count);
+    line[count] = 0;
+    int argc = netctl_split(line, argv, NETCTL_ARGS);
+    uint32 ifindex = -1, type;
+    if(argc >= 2 && (strcmp(argv[0], "bind") == 0 || strcmp(argv[0], "unbind") == 0)){
+      if((argc == 3 && parse_uint(argv[1], &ifindex) < 0) || argc > 3 ||
+         parse_uint(argv[argc - 1], &type) < 0){
+        strsetreason(q, "eth: usage: bind [IFINDEX] TYPE");
+        miocnak(q, mp, 0, EINVAL);
+        return;
+      }
+      int err = do_bind(q, u, (int)ifindex, type, argv[0][0] == 'u');
+      if(err)
+        miocnak(q, mp, 0, err);
+      else
+        miocack(q, mp, 0, 0);
+    } else if(argc == 1 && strcmp(argv[0], "stats") == 0){
+      char buf[600];
+      ack_with(q, mp, buf, stats_text(buf, sizeof(buf)));
+    } else {
+      strsetreason(q, "eth: unknown control message (bind, unbind, stats)");
+      miocnak(q, mp, 0, EINVAL);
+    }
+    return;
+  }
+  case ETH_ADDR: {
+    int ifindex = 0;
+    if(count == sizeof(int) && pullupmsg(mp->b_cont, -1))
+      memmove(&ifindex, mp->b_cont->b_rptr, sizeof(int));
+    uint8 addr[ETH_ALEN];
+    acquire(&eth_lock);
+    if(ifindex == -1)
+      ifindex = upper_ifindex(u);
+    int ok = ifindex >= 0 && ifindex < NIF && ifs[ifindex].used && ifs[ifindex].up;
+    if(ok)
+      memmove(addr, ifs[ifindex].addr, ETH_ALEN);
+    release(&eth_lock);
+    if(!ok){
+      miocnak(q, mp, 0, ENXIO);
+      return;
+    }
+    ack_with(q, mp, addr, ETH_ALEN);
+    return;
+  }
+  case DL_STATS: {
+    char buf[600];
+    int n = stats_text(buf, sizeof(buf));
+    ack_with(q, mp, buf, n);
+    return;
+  }
+  default:
+    miocnak(q, mp, 0, EINVAL);
+  }
+}
+
+// Turn an upper write (M_PROTO request or raw M_DATA frame) into a frame
+// and send it. Returns 0 if it must wait (lower side full), else 1.
+static int
+send_frame(queue_t *q, mblk_t *mp)
+{
+  struct upper *u = q->q_ptr;
+  acquire(&eth_lock);
+  int ifindex = upper_ifindex(u);
+  struct iface *f = &ifs[ifindex];
+  if(!f->used){
+    release(&eth_lock);
+    qdrop(q, mp, "eth: interface not linked");
+    return 1;
+  }
+  queue_t *lowq = f->lowq;
+  uint8 src[ETH_ALEN];
+  memmove(src, f->addr, ETH_ALEN);
+  release(&eth_lock);
+
+  if(!canputnext(lowq))
+    return 0;
+
+  mblk_t *frame;
+  if(DB_TYPE(mp) == M_PROTO){
+    struct eth_unitdata ud;
+    if(MBLKL(mp) < (int)sizeof(ud)){
+      qdrop(q, mp, "eth: short unitdata request");
+      return 1;
+    }
+    memmove(&ud, mp->b_rptr, sizeof(ud));
+    mblk_t *payload = unlinkb(mp);
+    freeb(mp);
+    if(payload && MBLKHEAD(payload) >= ETH_HLEN && mwritable(payload)){
+      payload->b_rptr -= ETH_HLEN;
+      frame = payload;
+    } else {
+      frame = allocb_headroom(ETH_HLEN, 0);
+      if(frame == 0){
+        if(payload)
+          freemsg(payload);
+        acquire(&eth_lock);
+        f->st.drop_nomem++;
+        release(&eth_lock);
+        return 1;
+      }
+      frame->b_wptr += ETH_HLEN;
+      if(payload)
+        linkb(frame, payload);
+    }
+    uint8 *h = frame->b_rptr;
+    memmove(h, ud.dst, ETH_ALEN);
+    h[12] = ud.type >> 8;
+    h[13] = ud.type;
+  } else {
+    frame = mp;
+    if(msgdsize(frame) < ETH_HLEN || !pullupmsg(frame, ETH_HLEN)){
+      qdrop(q, frame, "eth: raw frame shorter than a header");
+      return 1;
+    }
+  }
+  memmove(frame->b_rptr + ETH_ALEN, src, ETH_ALEN);
+
+  // Pad to the minimum frame size.
+  int len = msgdsize(frame);
+  if(len < ETH_MINFRAME){
+    mblk_t *pad = allocb(ETH_MINFRAME - len, BPRI_MED);
+    if(pad == 0){
+      freemsg(frame);
+      return 1;
+    }
+    memset(pad->b_wptr, 0, ETH_MINFRAME - len);
+    pad->b_wptr += ETH_MINFRAME - len;
+    linkb(frame, pad);
+    len = ETH_MINFRAME;
+  }
+  acquire(&eth_lock);
+  f->st.tx_frames++;
+  f->st.tx_bytes += len;
+  release(&eth_lock);
+  putnext(lowq, frame);
+  return 1;
+}
+
+static int
+eth_wput(queue_t *q, mblk_t *mp)
+{
+  switch(DB_TYPE(mp)){
+  case M_PROTO:
+  case M_DATA:
+    if(q->q_first || !send_frame(q, mp))
+      putq(q, mp);
+    return 0;
+  case M_IOCTL:
+    eth_ioctl(q, mp);
+    return 0;
+  case M_FLUSH:
+    if(*mp->b_rptr & FLUSHW)
+      flushq(q, FLUSHDATA);
+    if(*mp->b_rptr & FLUSHR){
+      flushq(RD(q), FLUSHDATA);
+      *mp->b_rptr &= ~FLUSHW;
+      qreply(q, mp);
+    } else {
+      freemsg(mp);
+    }
+    return 0;
+  default:
+    qdrop(q, mp, "eth: message type not understood");
+    return 0;
+  }
+}
+
+static int
+eth_wsrv(queue_t *q)
+{
+  mblk_t *mp;
+  while((mp = getq(q)) != 0){
+    if(!send_frame(q, mp)){
+      putbq(q, mp);   // the lower side's service procedure enables us
+      return 0;
+    }
+  }
+  return 0;
+}
+
+static int
+eth_rsrv(queue_t *q)
+{
+  mblk_t *mp;
+  while((mp = getq(q)) != 0){
+    if(!canputnext(q)){
+      putbq(q, mp);
+      return 0;
+    }
+    putnext(q, mp);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- lower side
+
+static int
+is_for_us(struct iface *f, const uint8 *dst)
+{
+  return memcmp(dst, f->addr, ETH_ALEN) == 0 || memcmp(dst, eth_broadcast, ETH_ALEN) == 0;
+}
+
+// An answer to our DL_INFO, or a frame.
+static int
+eth_lrput(queue_t *q, mblk_t *mp)
+{
+  struct iface *f = q->q_ptr;
+  if(DB_TYPE(mp) == M_IOCACK){
+    struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
+    struct dl_info info;
+    if(ioc->ioc_cmd == DL_INFO && mp->b_cont && msgdsize(mp->b_cont) >= (int)sizeof(info)
+       && pullupmsg(mp->b_cont, -1)){
+      memmove(&info, mp->b_cont->b_rptr, sizeof(info));
+      acquire(&eth_lock);
+      memmove(f->addr, info.addr, ETH_ALEN);
+      f->up = 1;
+      release(&eth_lock);
+    }
+    freemsg(mp);
+    return 0;
+  }
+  if(DB_TYPE(mp) == M_FLUSH){
+    // A flush travelling up from the driver stops here.
+    freemsg(mp);
+    return 0;
+  }
+  if(DB_TYPE(mp) != M_DATA){
+    qdrop(q, mp, "eth: unexpected message from below");
+    return 0;
+  }
+
+  int len = msgdsize(mp);
+  if(len < ETH_HLEN || !pullupmsg(mp, ETH_HLEN)){
+    acquire(&eth_lock);
+    f->st.drop_runt++;
+    release(&eth_lock);
+    qdrop(q, mp, "eth: runt frame");
+    return 0;
+  }
+  struct eth_unitdata ud;
+  memset(&ud, 0, sizeof(ud));
+  ud.prim = ETH_UNITDATA_IND;
+  memmove(ud.dst, mp->b_rptr, ETH_ALEN);
+  memmove(ud.src, mp->b_rptr + ETH_ALEN, ETH_ALEN);
+  ud.type = (mp->b_rptr[12] << 8) | mp->b_rptr[13];
+
+  acquire(&eth_lock);
+  f->st.rx_frames++;
+  f->st.rx_bytes += len;
+  ud.ifindex = f - ifs;
+  if(!is_for_us(f, ud.dst)){
+    f->st.drop_notforus++;
+    release(&eth_lock);
+    qdrop(q, mp, "eth: not addressed to us");
+    return 0;
+  }
+  struct upper *u = 0;
+  for(int i = 0; i < NBIND; i++)
+    if(binds[i].used && binds[i].ifindex == ud.ifindex && binds[i].type == ud.type)
+      u = binds[i].up;
+  queue_t *urq = u ? u->rq : 0;
+  // Claim the upper stream while eth_lock keeps the binding alive.
+  int claimed = urq && strclaim(urq);
+  if(!claimed){
+    f->st.drop_unbound++;
+    release(&eth_lock);
+    qdrop(q, mp, "eth: no stream bound to this ethertype");
+    return 0;
+  }
+  release(&eth_lock);
+
+  mblk_t *ind = allocb(sizeof(ud), BPRI_MED);
+  if(ind == 0 || !canputnext(urq)){
+    acquire(&eth_lock);
+    if(ind) f->st.drop_upfull++; else f->st.drop_nomem++;
+    release(&eth_lock);
+    if(ind)
+      freeb(ind);
+    qdrop(q, mp, "eth: upper stream full");
+    strrelease(urq);
+    return 0;
+  }
+  ind->b_datap->db_type = M_PROTO;
+  memmove(ind->b_wptr, &ud, sizeof(ud));
+  ind->b_wptr += sizeof(ud);
+  adjmsg(mp, ETH_HLEN);
+  linkb(ind, mp);
+  putnext(urq, ind);
+  strrelease(urq);
+  return 0;
+}
+
+// The lower side drained: let upper streams waiting to send try again.
+static int
+eth_lwsrv(queue_t *q)
+{
+  queue_t *waiting[NBIND];
+  int n = 0;
+  acquire(&eth_lock);
+  for(int i = 0; i < NBIND; i++)
+    if(binds[i].used)
+      waiting[n++] = WR(binds[i].up->rq);
+  release(&eth_lock);
+  for(int i = 0; i < n; i++)
+    if(waiting[i]->q_first)
+      qenable(waiting[i]);
+  return 0;
+}
+
+// Nothing is put into these two queues directly (eth uses putnext past
+// them), but the framework may hand them flushes: pass them on.
+static int
+eth_passput(queue_t *q, mblk_t *mp)
+{
+  putnext(q, mp);
+  return 0;
+}
+
+static void
+eth_init(int major)
+{
+  eth_lock_init();
+}
+
+static const char *const eth_devices[] = { "eth", 0 };
+
+static struct module_info eth_info = {
+  .mi_idnum = 1001, .mi_idname = "eth",
+  .mi_minpsz = 0, .mi_maxpsz = ETH_MAXFRAME,
+  .mi_hiwat = 32 * 1024, .mi_lowat = 8 * 1024,
+  .mi_headroom = ETH_HLEN,
+};
+
+static struct qinit eth_rinit = {
+  .qi_putp = eth_passput, .qi_srvp = eth_rsrv,
+  .qi_qopen = eth_open, .qi_qclose = eth_close, .qi_minfo = &eth_info,
+};
+static struct qinit eth_winit = {
+  .qi_putp = eth_wput, .qi_srvp = eth_wsrv, .qi_minfo = &eth_info,
+};
+static struct qinit eth_lrinit = {
+  .qi_putp = eth_lrput, .qi_minfo = &eth_info,
+};
+static struct qinit eth_lwinit = {
+  .qi_putp = eth_passput, .qi_srvp = eth_lwsrv, .qi_minfo = &eth_info,
+};
+
+static const struct streamtab eth_tab = {
+  .st_rdinit = &eth_rinit, .st_wrinit = &eth_winit,
+  .st_muxrinit = &eth_lrinit, .st_muxwinit = &eth_lwinit,
+  .st_flags = STR_DRIVER,
+  .st_provides = "ether",
+  .st_requires = "frames",     // what a linked lower stream must carry
+  .st_devices = eth_devices,
+  .st_init = eth_init,
+};
+
+STREAMS_MODULE(eth_tab);

@@ -1,0 +1,754 @@
+// ip.c: IPv4 (RFC 791) and ICMP echo (RFC 792) as a multiplexing driver.
+//
+//   lower side  links to streams that provide "ipv4-link" (eth + arp);
+//               each link is an interface with an address and prefix.
+//   upper side  /dev/ip: every open is a new stream; "proto N" binds it to
+//               an IP protocol (tcp binds 6; ping binds 1). See ip.h.
+//
+// Input: every packet is checked (version, header length, checksum, total
+// length against what arrived, TTL) and trimmed to its total length
+// (Ethernet pads short frames); fragments are dropped and counted, not
+// reassembled; echo requests are answered here; packets go to the stream
+// bound to their protocol, ICMP to every stream bound to ICMP.
+// Output: a header with checksum; routing to a connected subnet or the
+// default gateway; the next hop goes down to arp with the packet.
+// Every drop is counted by reason; "show" (NET_CTL) lists interfaces,
+// routes and counters.
+//
+// Control (NET_CTL text on any /dev/ip stream):
+//   addr IFINDEX A.B.C.D/LEN   configure an interface (tells arp below)
+//   route default GW | route del default
+//   proto N                    bind this stream to protocol N
+//   connect A.B.C.D            destination of plain M_DATA writes
+//   show                       interfaces, routes, counters (text)
+#include "types.h"
+#include "param.h"
+#include "errno.h"
+#include "spinlock.h"
+#include "defs.h"
+#include "streams/stream.h"
+#include "inet.h"
+#include "ip.h"
+#include "netctl.h"
+
+#define NIPIF   4
+#define NIPUP   32
+#define IP_TAG  0x69000000u      // ioc_id of ioctls ip itself sends down
+
+struct ipif {
+  int used;
+  int muxid;
+  queue_t *lowq;
+  uint32 addr;
+  int plen;
+};
+
+struct ipup {
+  queue_t *rq;
+  int proto;                     // 0 = unbound
+  uint32 peer;                   // "connect" address
+};
+
+static struct spinlock ip_lock;  // all tables and counters
+static struct ipif ifs[NIPIF];
+static struct ipup *ups[NIPUP];
+static uint32 gateway;
+static uint16 next_id;
+
+// Drop reasons, counted. The order is the listing's order.
+enum {
+  D_SHORT, D_VERSION, D_HLEN, D_CKSUM, D_LEN, D_TTL, D_FRAG, D_NOTUS,
+  D_UNBOUND, D_UPFULL, D_NOROUTE, D_NOMEM, D_LOWFULL, D_ICMPBAD, NDROP
+};
+static const char *drop_name[NDROP] = {
+  "short", "version", "header-length", "checksum", "total-length", "ttl",
+  "fragment", "not-for-us", "unbound-protocol", "upper-full", "no-route",
+  "no-memory", "link-full", "icmp-malformed",
+};
+static struct {
+  ulong in, out, delivered, echo_replied, icmp_in, icmp_errors_in;
+  ulong drop[NDROP];
+} st;
+
+static uint32
+mask(int plen)
+{
+  return plen == 0 ? 0 : 0xffffffffu << (32 - plen);
+}
+
+static void
+count_drop(int why)
+{
+  acquire(&ip_lock);
+  st.drop[why]++;
+  release(&ip_lock);
+}
+
+// The interface for dst and the next hop. ip_lock held. -1: no route.
+static int
+route(uint32 dst, uint32 *nexthop)
+{
+  if(dst == IPV4_BROADCAST){
+    for(int i = 0; i < NIPIF; i++)
+      if(ifs[i].used && ifs[i].addr){
+        *nexthop = IPV4_BROADCAST;
+        return i;
+      }
+    return -1;
+  }
+  for(int i = 0; i < NIPIF; i++){
+    struct ipif *f = &ifs[i];
+    if(f->used && f->addr && ((dst ^ f->addr) & mask(f->plen)) == 0){
+      uint32 bcast = f->addr | ~mask(f->plen);
+      *nexthop = (dst == bcast) ? IPV4_BROADCAST : dst;
+      return i;
+    }
+  }
+  if(gateway){
+    for(int i = 0; i < NIPIF; i++){
+      struct ipif *f = &ifs[i];
+      if(f->used && f->addr && ((gateway ^ f->addr) & mask(f->plen)) == 0){
+        *nexthop = gateway;
+        return i;
+      }
+    }
+  }
+  return -1;
+}
+
+static int
+is_local(uint32 dst)
+{
+  if(dst == IPV4_BROADCAST)
+    return 1;
+  for(int i = 0; i < NIPIF; i++){
+    struct ipif *f = &ifs[i];
+    if(f->used && f->addr && (dst == f->addr || dst == (f->addr | ~mask(f->plen))))
+      return 1;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- output
+
+// Prepend a header to payload and send it. Consumes payload. Returns 0,
+// or an errno (EHOSTUNREACH, ENOMEM, EAGAIN when the link is full and
+// wait is set: then payload is not consumed).
+static int
+ip_output(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int tos, int wait)
+{
+  uint32 nexthop;
+  acquire(&ip_lock);
+  int i = route(dst, &nexthop);
+  if(i < 0){
+    st.drop[D_NOROUTE]++;
+    release(&ip_lock);
+    freemsg(payload);
+    return EHOSTUNREACH;
+  }
+  queue_t *lowq = ifs[i].lowq;
+  if(src == 0)
+    src = ifs[i].addr;
+  uint16 id = next_id++;
+  release(&ip_lock);
+
+  if(!canputnext(lowq)){
+    if(wait)
+      return EAGAIN;
+    count_drop(D_LOWFULL);
+    freemsg(payload);
+    return ENOBUFS;
+  }
+
+  int len = IP_HLEN + (payload ? msgdsize(payload) : 0);
+  if(len > 65535){
+    freemsg(payload);
+    return EMSGSIZE;
+  }
+  mblk_t *pkt;
+  if(payload && MBLKHEAD(payload) >= IP_HLEN && mwritable(payload)){
+    payload->b_rptr -= IP_HLEN;
+    pkt = payload;
+  } else {
+    pkt = allocb_headroom(IP_HLEN, 64);
+    if(pkt == 0){
+      count_drop(D_NOMEM);
+      if(payload)
+        freemsg(payload);
+      return ENOMEM;
+    }
+    pkt->b_wptr += IP_HLEN;
+    if(payload)
+      linkb(pkt, payload);
+  }
+  uint8 *h = pkt->b_rptr;
+  h[0] = 0x45;
+  h[1] = tos;
+  put16(h + 2, len);
+  put16(h + 4, id);
+  put16(h + 6, 0x4000);        // don't fragment: we never fragment
+  h[8] = ttl ? ttl : IP_DEFTTL;
+  h[9] = proto;
+  put16(h + 10, 0);
+  put32(h + 12, src);
+  put32(h + 16, dst);
+  put16(h + 10, inet_cksum(h, IP_HLEN));
+
+  mblk_t *req = allocb(sizeof(struct link_ipreq), BPRI_MED);
+  if(req == 0){
+    count_drop(D_NOMEM);
+    freemsg(pkt);
+    return ENOMEM;
+  }
+  req->b_datap->db_type = M_PROTO;
+  struct link_ipreq *r = (struct link_ipreq *)req->b_wptr;
+  r->prim = LINK_IP_REQ;
+  r->nexthop = nexthop;
+  req->b_wptr += sizeof(*r);
+  linkb(req, pkt);
+  acquire(&ip_lock);
+  st.out++;
+  release(&ip_lock);
+  putnext(lowq, req);
+  return 0;
+}
+
+// ---------------------------------------------------------------- input
+
+// Answer an echo request. pkt: the whole validated packet (header hlen).
+static void
+icmp_echo(mblk_t *pkt, int hlen)
+{
+  uint8 *h = pkt->b_rptr;
+  uint32 src = get32(h + 12), dst = get32(h + 16);
+  adjmsg(pkt, hlen);
+  if(!pullupmsg(pkt, -1)){
+    freemsg(pkt);
+    return;
+  }
+  uint8 *icmp = pkt->b_rptr;
+  icmp[0] = ICMP_ECHOREPLY;
+  put16(icmp + 2, 0);
+  put16(icmp + 2, inet_cksum(icmp, MBLKL(pkt)));
+  acquire(&ip_lock);
+  st.echo_replied++;
+  release(&ip_lock);
+  // Reply from the address that was asked (unless it was a broadcast).
+  ip_output(pkt, is_local(dst) && dst != IPV4_BROADCAST ? dst : 0, src, IPPROTO_ICMP, 0, 0, 0);
+}
+
+static void
+deliver(queue_t *urq, mblk_t *mp)
+{
+  if(!strclaim(urq)){
+    count_drop(D_UNBOUND);
+    freemsg(mp);
+    return;
+  }
+  if(canputnext(urq)){
+    acquire(&ip_lock);
+    st.delivered++;
+    release(&ip_lock);
+    putnext(urq, mp);
+  } else {
+    count_drop(D_UPFULL);
+    freemsg(mp);
+  }
+  strrelease(urq);
+}
+
+// Validate an incoming packet; deliver or answer it. Returns the drop
+// reason, or -1 if the packet was consumed. Exposed for the fuzz harness.
+int
+ip_input(mblk_t *mp)
+{
+  int n = msgdsize(mp);
+  if(n < IP_HLEN || !pullupmsg(mp, IP_HLEN))
+    return D_SHORT;
+  uint8 *h = mp->b_rptr;
+  if((h[0] >> 4) != 4)
+    return D_VERSION;
+  int hlen = (h[0] & 0xf) * 4;
+  if(hlen < IP_HLEN || hlen > n || !pullupmsg(mp, hlen))
+    return D_HLEN;
+  h = mp->b_rptr;
+  if(inet_cksum(h, hlen) != 0)
+    return D_CKSUM;
+  int total = get16(h + 2);
+  if(total < hlen || total > n)
+    return D_LEN;
+  if(h[8] == 0)
+    return D_TTL;
+  if(get16(h + 6) & 0x3fff)     // more-fragments or an offset
+    return D_FRAG;
+  uint32 dst = get32(h + 16);
+  acquire(&ip_lock);
+  int local = is_local(dst);
+  release(&ip_lock);
+  if(!local)
+    return D_NOTUS;
+  if(total < n)
+    adjmsg(mp, -(n - total));   // Ethernet padding
+
+  int proto = h[9];
+  if(proto == IPPROTO_ICMP){
+    int ilen = total - hlen;
+    if(ilen < 8 || !pullupmsg(mp, -1))
+      return D_ICMPBAD;
+    h = mp->b_rptr;
+    if(inet_cksum(h + hlen, ilen) != 0)
+      return D_ICMPBAD;
+    int type = h[hlen];
+    acquire(&ip_lock);
+    st.icmp_in++;
+    if(type == ICMP_UNREACH || type == ICMP_TIMXCEED || type == ICMP_PARAMPROB)
+      st.icmp_errors_in++;
+    release(&ip_lock);
+    if(type == ICMP_ECHO && dst != IPV4_BROADCAST){
+      icmp_echo(mp, hlen);
+      return -1;
+    }
+  }
+
+  // Find the bound stream(s). ICMP goes to every ICMP stream (each ping
+  // picks its own replies); other protocols have one owner.
+  queue_t *targets[NIPUP];
+  int nt = 0;
+  acquire(&ip_lock);
+  for(int i = 0; i < NIPUP; i++)
+    if(ups[i] && ups[i]->proto == proto)
+      targets[nt++] = ups[i]->rq;
+  release(&ip_lock);
+  if(nt == 0)
+    return D_UNBOUND;
+  for(int i = 0; i < nt; i++){
+    mblk_t *copy = (i == nt - 1) ? mp : dupmsg(mp);
+    if(copy)
+      deliver(targets[i], copy);
+  }
+  return -1;
+}
+
+static int
+ip_lrput(queue_t *q, mblk_t *mp)
+{
+  int t = DB_TYPE(mp);
+  if(t == M_IOCACK || t == M_IOCNAK){
+    struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
+    if((ioc->ioc_id & 0xff000000u) == IP_TAG && t == M_IOCNAK)
+      printf("ip: link refused configuration (error %d)\n", ioc->ioc_error);
+    freemsg(mp);               // answers to ip's own ioctls end here
+    return 0;
+  }
+  if(t != M_DATA){
+    qdrop(q, mp, "ip: unexpected message from the link");
+    return 0;
+  }
+  acquire(&ip_lock);
+  st.in++;
+  release(&ip_lock);
+  int why = ip_input(mp);
+  if(why >= 0){
+    acquire(&ip_lock);
+    st.drop[why]++;
+    release(&ip_lock);
+    qdrop(q, mp, drop_name[why]);
+  }
+  return 0;
+}
+
+// The link drained: wake upper streams that wait to send.
+static int
+ip_lwsrv(queue_t *q)
+{
+  queue_t *w[NIPUP];
+  int n = 0;
+  acquire(&ip_lock);
+  for(int i = 0; i < NIPUP; i++)
+    if(ups[i])
+      w[n++] = WR(ups[i]->rq);
+  release(&ip_lock);
+  for(int i = 0; i < n; i++)
+    if(w[i]->q_first)
+      qenable(w[i]);
+  return 0;
+}
+
+// ---------------------------------------------------------------- upper side
+
+static int
+ip_open(queue_t *rq, int minor, int oflag, int sflag)
+{
+  struct ipup *u = kmalloc(sizeof(*u));
+  if(u == 0)
+    return ENOMEM;
+  u->rq = rq;
+  acquire(&ip_lock);
+  int i;
+  for(i = 0; i < NIPUP && ups[i]; i++)
+    ;
+  if(i == NIPUP){
+    release(&ip_lock);
+    kmfree(u);
+    return ENOSR;
+  }
+  ups[i] = u;
+  release(&ip_lock);
+  rq->q_ptr = WR(rq)->q_ptr = u;
+  return 0;
+}
+
+static int
+ip_close(queue_t *rq, int oflag)
+{
+  struct ipup *u = rq->q_ptr;
+  acquire(&ip_lock);
+  for(int i = 0; i < NIPUP; i++)
+    if(ups[i] == u)
+      ups[i] = 0;
+  release(&ip_lock);
+  flushq(WR(rq), FLUSHALL);
+  kmfree(u);
+  return 0;
+}
+
+// Send an upper stream's write. Returns 0 if it must wait for the link.
+static int
+ip_send(queue_t *q, mblk_t *mp)
+{
+  struct ipup *u = q->q_ptr;
+  if(DB_TYPE(mp) == M_PROTO){
+    struct ip_unitdata_req r;
+    if(MBLKL(mp) < (int)sizeof(r)){
+      qdrop(q, mp, "ip: short unitdata request");
+      return 1;
+    }
+    memmove(&r, mp->b_rptr, sizeof(r));
+    int err = ip_output(mp->b_cont, r.src, r.dst, r.proto ? r.proto : u->proto,
+                        r.ttl, r.tos, 1);
+    if(err == EAGAIN)
+      return 0;
+    mp->b_cont = 0;
+    freeb(mp);
+    return 1;
+  }
+  // plain data: to the connected peer
+  if(u->peer == 0 || u->proto == 0){
+    qdrop(q, mp, "ip: write before proto and connect");
+    return 1;
+  }
+  int err = ip_output(mp, 0, u->peer, u->proto, 0, 0, 1);
+  return err != EAGAIN;
+}
+
+static int
+show(char *buf, int n)
+{
+  char a[16];
+  int off = 0;
+  acquire(&ip_lock);
+  for(int i = 0; i < NIPIF; i++)
+    if(ifs[i].used)
+      off += snprintf(buf + off, n - off, "if%d %s/%d\n", i, fmt_ipv4(a, ifs[i].addr), ifs[i].plen);
+  if(gateway)
+    off += snprintf(buf + off, n - off, "default via %s\n", fmt_ipv4(a, gateway));
+  off += snprintf(buf + off, n - off,
+                  "in %lu out %lu delivered %lu echo-replied %lu icmp-in %lu icmp-errors %lu\n",
+                  st.in, st.out, st.delivered, st.echo_replied, st.icmp_in, st.icmp_errors_in);
+  for(int i = 0; i < NDROP && off < n; i++)
+    off += snprintf(buf + off, n - off, "drop %s %lu\n", drop_name[i], st.drop[i]);
+  release(&ip_lock);
+  return off < n ? off : n - 1;
+}
+
+// Tell the link below an interface its address (arp answers for it).
+static void
+tell_link(queue_t *lowq, uint32 addr)
+{
+  char text[32], a[16];
+  int len = snprintf(text, sizeof(text), "addr %s", fmt_ipv4(a, addr));
+  mblk_t *mp = allocb(sizeof(struct iocblk), BPRI_MED);
+  mblk_t *dp = allocb(len, BPRI_MED);
+  if(mp == 0 || dp == 0){
+    if(mp) freeb(mp);
+    if(dp) freeb(dp);
+    return;
+  }
+  mp->b_datap->db_type = M_IOCTL;
+  struct iocblk *ioc = (struct iocblk *)mp->b_wptr;
+  memset(ioc, 0, sizeof(*ioc));
+  ioc->ioc_cmd = NET_CTL;
+  ioc->ioc_id = IP_TAG | (addr & 0xffffff);
+  ioc->ioc_count = len;
+  mp->b_wptr += sizeof(*ioc);
+  memmove(dp->b_wptr, text, len);
+  dp->b_wptr += len;
+  linkb(mp, dp);
+  putnext(lowq, mp);
+}
+
+static void
+ack_text(queue_t *q, mblk_t *mp, const char *text, int len)
+{
+  mblk_t *dp = allocb(len > 0 ? len : 1, BPRI_MED);
+  if(dp == 0){
+    miocnak(q, mp, 0, ENOMEM);
+    return;
+  }
+  memmove(dp->b_wptr, text, len);
+  dp->b_wptr += len;
+  if(mp->b_cont)
+    freemsg(unlinkb(mp));
+  linkb(mp, dp);
+  miocack(q, mp, len, 0);
+}
+
+static void
+ip_ctl(queue_t *q, mblk_t *mp)
+{
+  struct ipup *u = q->q_ptr;
+  int count = mp->b_cont ? msgdsize(mp->b_cont) : 0;
+  char line[NETCTL_MAX], *argv[NETCTL_ARGS];
+  if(count <= 0 || count >= NETCTL_MAX || !pullupmsg(mp->b_cont, -1)){
+    miocnak(q, mp, 0, EINVAL);
+    return;
+  }
+  memmove(line, mp->b_cont->b_rptr, count);
+  line[count] = 0;
+  int argc = netctl_split(line, argv, NETCTL_ARGS);
+  uint32 v, addr;
+  int plen;
+
+  if(argc == 3 && strcmp(argv[0], "addr") == 0){
+    if(parse_uint(argv[1], &v) < 0 || v >= NIPIF ||
+       parse_ipv4_prefix(argv[2], &addr, &plen) < 0 || addr == 0){
+      strsetreason(q, "ip: usage: addr IFINDEX A.B.C.D/LEN");
+      miocnak(q, mp, 0, EINVAL);
+      return;
+    }
+    acquire(&ip_lock);
+    if(!ifs[v].used){
+      release(&ip_lock);
+      strsetreason(q, "ip: no link with that interface number (link one first)");
+      miocnak(q, mp, 0, ENXIO);
+      return;
+    }
+    ifs[v].addr = addr;
+    ifs[v].plen = plen;
+    queue_t *lowq = ifs[v].lowq;
+    release(&ip_lock);
+    tell_link(lowq, addr);
+    miocack(q, mp, 0, 0);
+  } else if(argc >= 2 && strcmp(argv[0], "route") == 0){
+    if(argc == 3 && strcmp(argv[1], "default") == 0 && parse_ipv4(argv[2], &addr) == 0){
+      acquire(&ip_lock);
+      gateway = addr;
+      release(&ip_lock);
+      miocack(q, mp, 0, 0);
+    } else if(argc == 3 && strcmp(argv[1], "del") == 0 && strcmp(argv[2], "default") == 0){
+      acquire(&ip_lock);
+      gateway = 0;
+      release(&ip_lock);
+      miocack(q, mp, 0, 0);
+    } else {
+      strsetreason(q, "ip: usage: route default GW | route del default");
+      miocnak(q, mp, 0, EINVAL);
+    }
+  } else if(argc == 2 && strcmp(argv[0], "proto") == 0){
+    if(parse_uint(argv[1], &v) < 0 || v == 0 || v > 255){
+      strsetreason(q, "ip: usage: proto N (1..255)");
+      miocnak(q, mp, 0, EINVAL);
+      return;
+    }
+    acquire(&ip_lock);
+    int busy = 0;
+    if(v != IPPROTO_ICMP)
+      for(int i = 0; i < NIPUP; i++)
+        if(ups[i] && ups[i] != u && ups[i]->proto == (int)v)
+          busy = 1;
+    if(!busy)
+      u->proto = v;
+    release(&ip_lock);
+    if(busy){
+      strsetreason(q, "ip: another stream has bound that protocol");
+      miocnak(q, mp, 0, EADDRINUSE);
+    } else {
+      miocack(q, mp, 0, 0);
+    }
+  } else if(argc == 2 && strcmp(argv[0], "connect") == 0){
+    if(parse_ipv4(argv[1], &addr) < 0){
+      strsetreason(q, "ip: usage: connect A.B.C.D");
+      miocnak(q, mp, 0, EINVAL);
+      return;
+    }
+    uint32 nh;
+    acquire(&ip_lock);
+    int ok = route(addr, &nh) >= 0;
+    if(ok)
+      u->peer = addr;
+    release(&ip_lock);
+    if(ok)
+      miocack(q, mp, 0, 0);
+    else {
+      strsetreason(q, "ip: no route to that address");
+      miocnak(q, mp, 0, EHOSTUNREACH);
+    }
+  } else if(argc == 1 && strcmp(argv[0], "show") == 0){
+    char *buf = kmalloc(2048);
+    if(buf == 0){
+      miocnak(q, mp, 0, ENOMEM);
+      return;
+    }
+    int n = show(buf, 2048);
+    ack_text(q, mp, buf, n);
+    kmfree(buf);
+  } else {
+    strsetreason(q, "ip: unknown control message (addr, route, proto, connect, show)");
+    miocnak(q, mp, 0, EINVAL);
+  }
+}
+
+static void
+ip_link(queue_t *q, mblk_t *mp, int on)
+{
+  struct linkblk *lb = (struct linkblk *)mp->b_cont->b_rptr;
+  acquire(&ip_lock);
+  if(!on){
+    for(int i = 0; i < NIPIF; i++)
+      if(ifs[i].used && ifs[i].muxid == lb->l_index)
+        ifs[i].used = 0;
+    release(&ip_lock);
+    miocack(q, mp, 0, 0);
+    return;
+  }
+  int i;
+  for(i = 0; i < NIPIF && ifs[i].used; i++)
+    ;
+  if(i == NIPIF){
+    release(&ip_lock);
+    strsetreason(q, "ip: every interface slot is in use");
+    miocnak(q, mp, 0, ENOSPC);
+    return;
+  }
+  memset(&ifs[i], 0, sizeof(ifs[i]));
+  ifs[i].used = 1;
+  ifs[i].muxid = lb->l_index;
+  ifs[i].lowq = lb->l_qbot;
+  lb->l_qbot->q_ptr = RD(lb->l_qbot)->q_ptr = &ifs[i];
+  release(&ip_lock);
+  miocack(q, mp, 0, i);
+}
+
+static int
+ip_wput(queue_t *q, mblk_t *mp)
+{
+  switch(DB_TYPE(mp)){
+  case M_DATA:
+  case M_PROTO:
+    if(q->q_first || !ip_send(q, mp))
+      putq(q, mp);
+    return 0;
+  case M_IOCTL: {
+    struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
+    if(ioc->ioc_cmd == I_LINK || ioc->ioc_cmd == I_PLINK)
+      ip_link(q, mp, 1);
+    else if(ioc->ioc_cmd == I_UNLINK || ioc->ioc_cmd == I_PUNLINK)
+      ip_link(q, mp, 0);
+    else if(ioc->ioc_cmd == NET_CTL)
+      ip_ctl(q, mp);
+    else
+      miocnak(q, mp, 0, EINVAL);
+    return 0;
+  }
+  case M_FLUSH:
+    if(*mp->b_rptr & FLUSHW)
+      flushq(q, FLUSHDATA);
+    if(*mp->b_rptr & FLUSHR){
+      flushq(RD(q), FLUSHDATA);
+      *mp->b_rptr &= ~FLUSHW;
+      qreply(q, mp);
+    } else {
+      freemsg(mp);
+    }
+    return 0;
+  default:
+    qdrop(q, mp, "ip: message type not understood");
+    return 0;
+  }
+}
+
+static int
+ip_wsrv(queue_t *q)
+{
+  mblk_t *mp;
+  while((mp = getq(q)) != 0){
+    if(!ip_send(q, mp)){
+      putbq(q, mp);
+      return 0;
+    }
+  }
+  return 0;
+}
+
+static int
+ip_rsrv(queue_t *q)
+{
+  mblk_t *mp;
+  while((mp = getq(q)) != 0){
+    if(!canputnext(q)){
+      putbq(q, mp);
+      return 0;
+    }
+    putnext(q, mp);
+  }
+  return 0;
+}
+
+static int
+ip_passput(queue_t *q, mblk_t *mp)
+{
+  putnext(q, mp);
+  return 0;
+}
+
+static void
+ip_init(int major)
+{
+  initlock(&ip_lock, "ip");
+  next_id = 1;
+}
+
+static const char *const ip_devices[] = { "ip", 0 };
+
+static struct module_info ip_info = {
+  .mi_idnum = 1003, .mi_idname = "ip",
+  .mi_minpsz = 0, .mi_maxpsz = 65535 - IP_HLEN,
+  .mi_hiwat = 64 * 1024, .mi_lowat = 16 * 1024,
+  .mi_headroom = IP_HLEN,
+};
+
+static struct qinit ip_rinit = {
+  .qi_putp = ip_passput, .qi_srvp = ip_rsrv,
+  .qi_qopen = ip_open, .qi_qclose = ip_close, .qi_minfo = &ip_info,
+};
+static struct qinit ip_winit = {
+  .qi_putp = ip_wput, .qi_srvp = ip_wsrv, .qi_minfo = &ip_info,
+};
+static struct qinit ip_lrinit = {
+  .qi_putp = ip_lrput, .qi_minfo = &ip_info,
+};
+static struct qinit ip_lwinit = {
+  .qi_putp = ip_passput, .qi_srvp = ip_lwsrv, .qi_minfo = &ip_info,
+};
+
+static const struct streamtab ip_tab = {
+  .st_rdinit = &ip_rinit, .st_wrinit = &ip_winit,
+  .st_muxrinit = &ip_lrinit, .st_muxwinit = &ip_lwinit,
+  .st_flags = STR_DRIVER,
+  .st_provides = "ipv4",
+  .st_requires = "ipv4-link",
+  .st_devices = ip_devices,
+  .st_init = ip_init,
+};
+
+STREAMS_MODULE(ip_tab);

@@ -1,0 +1,134 @@
+// netctl.c: parsing helpers for the text control messages of the network
+// modules (see netctl.h). Not a module itself: a small library that every
+// network module links with. Everything here treats its input as hostile.
+#include "types.h"
+#include "defs.h"
+#include "netctl.h"
+
+int
+netctl_split(char *buf, char *argv[], int max)
+{
+  int n = 0;
+  char *p = buf;
+  for(;;){
+    while(*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+      *p++ = 0;
+    if(*p == 0)
+      return n;
+    if(n == max)
+      return -1;
+    argv[n++] = p;
+    while(*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+      p++;
+  }
+}
+
+int
+parse_uint(const char *s, uint32 *v)
+{
+  uint64 x = 0;
+  int base = 10;
+  if(s[0] == '0' && (s[1] == 'x' || s[1] == 'X')){
+    base = 16;
+    s += 2;
+  }
+  if(*s == 0)
+    return -1;
+  for(; *s; s++){
+    int d;
+    if(*s >= '0' && *s <= '9') d = *s - '0';
+    else if(base == 16 && *s >= 'a' && *s <= 'f') d = *s - 'a' + 10;
+    else if(base == 16 && *s >= 'A' && *s <= 'F') d = *s - 'A' + 10;
+    else return -1;
+    x = x * base + d;
+    if(x > 0xffffffffUL)
+      return -1;
+  }
+  *v = x;
+  return 0;
+}
+
+int
+parse_ipv4(const char *s, uint32 *addr)
+{
+  uint32 a = 0;
+  for(int part = 0; part < 4; part++){
+    int v = 0, digits = 0;
+    while(*s >= '0' && *s <= '9'){
+      v = v * 10 + (*s++ - '0');
+      if(++digits > 3 || v > 255)
+        return -1;
+    }
+    if(digits == 0)
+      return -1;
+    a = (a << 8) | v;
+    if(part < 3 && *s++ != '.')
+      return -1;
+  }
+  if(*s != 0)
+    return -1;
+  *addr = a;
+  return 0;
+}
+
+int
+parse_ipv4_prefix(const char *s, uint32 *addr, int *prefixlen)
+{
+  char tmp[20];
+  int i = 0;
+  while(s[i] && s[i] != '/' && i < (int)sizeof(tmp) - 1){
+    tmp[i] = s[i];
+    i++;
+  }
+  if(s[i] && s[i] != '/')
+    return -1;
+  tmp[i] = 0;
+  if(parse_ipv4(tmp, addr) < 0)
+    return -1;
+  *prefixlen = 32;
+  if(s[i] == '/'){
+    uint32 len;
+    if(parse_uint(s + i + 1, &len) < 0 || len > 32)
+      return -1;
+    *prefixlen = len;
+  }
+  return 0;
+}
+
+static int
+hexval(char c)
+{
+  if(c >= '0' && c <= '9') return c - '0';
+  if(c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if(c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+int
+parse_mac(const char *s, uint8 mac[6])
+{
+  for(int i = 0; i < 6; i++){
+    int hi = hexval(s[0]), lo = hexval(s[1]);
+    if(hi < 0 || lo < 0)
+      return -1;
+    mac[i] = hi << 4 | lo;
+    s += 2;
+    if(i < 5 && *s++ != ':')
+      return -1;
+  }
+  return *s == 0 ? 0 : -1;
+}
+
+char *
+fmt_ipv4(char *buf, uint32 a)
+{
+  snprintf(buf, 16, "%d.%d.%d.%d", (a >> 24) & 255, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+  return buf;
+}
+
+char *
+fmt_mac(char *buf, const uint8 m[6])
+{
+  snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+  return buf;
+}

@@ -1,0 +1,37 @@
+// netctl.h: text control messages for network modules, Plan 9 style.
+//
+// Every network module and driver understands one I_STR command, NET_CTL,
+// whose data is a line of text such as "bind 0x0800" (eth), "addr
+// 10.0.2.15/24" (ip) or "route default 10.0.2.2" (ip). A module handles
+// the commands it knows and passes the rest down the stream, so a user can
+// configure a whole stack through its top (push -c DEV "text"). The
+// answer is text too (for "show"-like commands) or empty.
+//
+// netctl.c holds the parsing helpers all modules share; they take
+// untrusted text and never read past the given length.
+#ifndef NETCTL_H
+#define NETCTL_H
+#include "types.h"
+
+#define NET_CTL     (('N' << 8) | 1)   // I_STR: text command in, text answer out
+#define NETCTL_MAX  256                // longest command line
+#define NETCTL_ARGS 8                  // most words in one command
+
+// Split a command into words (modifies buf, which must be NUL-terminated).
+// Returns the number of words, or -1 if there are too many.
+int netctl_split(char *buf, char *argv[], int max);
+
+// Parse "a.b.c.d" into a host-order address. 0 on success, -1 if malformed.
+int parse_ipv4(const char *s, uint32 *addr);
+// Parse "a.b.c.d/len" (len 0..32; "/len" optional: then 32).
+int parse_ipv4_prefix(const char *s, uint32 *addr, int *prefixlen);
+// Parse a number: decimal, or hex with 0x. 0 on success.
+int parse_uint(const char *s, uint32 *v);
+// Parse "aa:bb:cc:dd:ee:ff".
+int parse_mac(const char *s, uint8 mac[6]);
+// Format an address "a.b.c.d" into buf (at least 16 bytes).
+char *fmt_ipv4(char *buf, uint32 addr);
+// Format a MAC address into buf (at least 18 bytes).
+char *fmt_mac(char *buf, const uint8 mac[6]);
+
+#endif

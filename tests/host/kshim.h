@@ -1,0 +1,56 @@
+// kshim.h: a host (Linux) stand-in for the kernel API of defs.h, file.h
+// and proc.h, so the real STREAMS sources (kernel/streams, modules) run
+// in an ordinary process under AddressSanitizer: spinlocks spin on an
+// atomic word, sleep/wakeup use one pthread condition variable, kernel
+// threads are pthreads, kmalloc is calloc, "user" addresses are host
+// pointers. Plus a little file layer so tests can open device files by
+// name and call read/write/ioctl/poll/close the way system calls do.
+#ifndef KSHIM_H
+#define KSHIM_H
+#include "types.h"
+#include "param.h"
+#include "spinlock.h"
+#include "proc.h"
+#include "file.h"
+#include "defs.h"
+
+// File layer: one fd table shared by every thread of the test.
+int  kshim_open(const char *devpath, int flags);   // fd or -errno
+int  kshim_read(int fd, void *buf, int n);
+int  kshim_write(int fd, const void *buf, int n);
+int  kshim_ioctl(int fd, int cmd, long arg);
+int  kshim_poll(int fd);
+int  kshim_close(int fd);
+int  kshim_dup(int fd);                            // another fd, same file
+struct file *kshim_file(int fd);
+int  kshim_setflags(int fd, int flags);
+
+// Threads: start fn(arg) as a "process" of its own (killable).
+struct kshim_thread;
+struct kshim_thread *kshim_spawn(void (*fn)(void *), void *arg);
+void kshim_join(struct kshim_thread *t);
+void kshim_kill(struct kshim_thread *t);           // like kill(pid)
+
+// Waiting on a condition with a deadline, without sleeps as a way to
+// synchronise: polls cond() until it holds or ms pass. 1 if it held.
+int  kshim_waitfor(int (*cond)(void *), void *arg, int ms);
+
+// kmalloc failure injection: the n-th allocation from now fails (0 = off).
+void kshim_failalloc(int n);
+long kshim_kmalloc_live(void);                     // objects not yet freed
+long kshim_pollwakeups(void);
+
+// Reporting in the format of the test runner.
+extern int kshim_failures;
+#define CHECK(name, cond) do { \
+    if(cond) printf("PASS %s\n", name); \
+    else { printf("FAIL %s: %s (line %d)\n", name, #cond, __LINE__); kshim_failures++; } \
+  } while(0)
+#define EXPECT(name, got, want) do { \
+    long _g = (long)(got), _w = (long)(want); \
+    if(_g == _w) printf("PASS %s\n", name); \
+    else { printf("FAIL %s: got %ld, want %ld (line %d)\n", name, _g, _w, __LINE__); \
+           kshim_failures++; } \
+  } while(0)
+
+#endif

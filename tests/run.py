@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""run.py: the test runner behind `make test` (standard library only).
+
+Runs, in order, printing one line per result:
+  1. host unit tests: each tests/host/test_*.c is compiled for the host
+     with sanitizers, together with the sources its first lines name in
+     `// HOSTTEST-SOURCES: a.c b.c` (paths from the repository root);
+  2. for each hart count (default 1 and 2), on one booted guest:
+     every test module tests/test_*.py (its `test_*(h)` functions get a
+     harness.Harness), then every guest test program tests/guest/ut_*.c
+     as /bin/ut_*, whose PASS/FAIL/DONE lines are parsed.
+Ends with the exact line `N passed, M failed` (`, K skipped` when some
+test was skipped). Exit status 1 if anything failed or nothing ran.
+
+A test module may set, at module level:
+  SMP = (2,)            run only on these hart counts
+  QEMU_ARGS = [...]     boot a machine of its own with these QEMU arguments
+  BOOT = False          needs no guest: runs once, named host/MODULE/...
+New modules and programs are found by name; this file needs no edit.
+"""
+
+import argparse
+import glob
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import harness   # noqa: E402
+import qemu      # noqa: E402
+
+REPO = qemu.REPO
+GUEST_PREFIXES = ("ut_",)          # tests/guest programs run by this runner
+HOST_CC = os.environ.get("HOSTCC", "cc")
+HOST_CFLAGS = ["-g", "-O1", "-fsanitize=address,undefined",
+               "-fno-sanitize-recover=all", "-Ikernel", "-Iuser/lib",
+               "-Imodules", "-I."]
+HOST_TEST_TIMEOUT = 120
+
+
+def selected(name, patterns):
+    return not patterns or any(p in name for p in patterns)
+
+
+# ------------------------------------------------------------ host tests
+
+def run_host_tests(results, patterns):
+    outdir = os.path.join(REPO, "build", "tests", "host")
+    for src in sorted(glob.glob(os.path.join(REPO, "tests", "host", "test_*.c"))):
+        name = os.path.splitext(os.path.basename(src))[0]
+        tag = "host/%s" % name
+        if not selected(tag, patterns):
+            continue
+        os.makedirs(outdir, exist_ok=True)
+        binary = os.path.join(outdir, name)
+        extra = (harness.source_option(src, "HOSTTEST-SOURCES") or "").split()
+        missing = [s for s in extra if not os.path.exists(os.path.join(REPO, s))]
+        if missing:
+            results.record(tag, False, "HOSTTEST-SOURCES names missing files: %s"
+                           % " ".join(missing))
+            continue
+        cmd = [HOST_CC] + HOST_CFLAGS + [os.path.relpath(src, REPO)] + extra + \
+              ["-o", binary]
+        cc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace")
+        if cc.returncode != 0:
+            results.record(tag, False, "does not compile",
+                           detail="\n".join(cc.stdout.splitlines()[:20]))
+            continue
+        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
+                   UBSAN_OPTIONS="print_stacktrace=1")
+        try:
+            p = subprocess.run([binary], cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, errors="replace",
+                               timeout=harness.scaled(HOST_TEST_TIMEOUT), env=env,
+                               stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            results.record(tag, False, "timeout after %ds" % HOST_TEST_TIMEOUT)
+            continue
+        count, _ = harness.parse_report(p.stdout, results, tag, name)
+        if p.returncode != 0:
+            tail = "\n".join((p.stdout + p.stderr).splitlines()[-20:])
+            results.record(tag, False, "exit status %d" % p.returncode, detail=tail)
+        elif count == 0:
+            results.record(tag, True)
+
+
+# ------------------------------------------------------------ test modules
+
+def load_modules(patterns):
+    mods = []
+    for path in sorted(glob.glob(os.path.join(REPO, "tests", "test_*.py"))):
+        modname = os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location(modname, path)
+        mod = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(mod)
+        except Exception as e:
+            mods.append((modname, e))
+            continue
+        mods.append((modname, mod))
+    return mods
+
+
+def short(modname):
+    return modname[len("test_"):] if modname.startswith("test_") else modname
+
+
+def test_functions(mod):
+    fns = [(n, f) for n, f in vars(mod).items()
+           if n.startswith("test_") and callable(f)
+           and getattr(f, "__module__", None) == mod.__name__]
+    # Definition order: it is the order a reader expects.
+    return sorted(fns, key=lambda nf: nf[1].__code__.co_firstlineno)
+
+
+def run_module(results, modname, mod, smp, factory, patterns):
+    prefix = ("smp%d/%s" % (smp, short(modname))) if smp else "host/%s" % short(modname)
+    for fname, fn in test_functions(mod):
+        tag = "%s/%s" % (prefix, short(fname))
+        if not selected(tag, patterns):
+            continue
+        h = harness.Harness(results, smp or 2, tag, factory)
+        harness.run_test_function(results, fn, h)
+
+
+# ------------------------------------------------------------ guest rounds
+
+class SharedMachine:
+    """Boots lazily, reboots after a crash; stops trying after a boot
+    failure so one broken kernel does not cost a boot per test."""
+
+    def __init__(self, results, smp, extra_args=()):
+        self.results = results
+        self.smp = smp
+        self.extra_args = list(extra_args)
+        self.m = None
+        self.boot_error = None
+        self.boots = 0
+
+    def __call__(self):
+        if self.boot_error:
+            raise self.boot_error
+        if self.m is None or not self.m.alive:
+            if self.m is not None:
+                self.m.close()
+            self.boots += 1
+            try:
+                self.m = qemu.Machine(smp=self.smp, extra_args=self.extra_args,
+                                      boot_timeout=harness.scaled(90))
+            except qemu.GuestError as e:
+                self.boot_error = e
+                self.results.record("smp%d/boot%s" % (self.smp, "" if self.boots == 1
+                                                      else "#%d" % self.boots),
+                                    False, e.what, detail=e.tail)
+                raise
+        return self.m
+
+    def close(self):
+        if self.m is not None:
+            self.m.close()
+            self.m = None
+
+    def finish(self):
+        """End of the round: power the guest off with `halt` and check
+        that the file system it leaves behind is consistent."""
+        m = self.m
+        if m is None or not m.alive:
+            return
+        tag = "smp%d" % self.smp
+        try:
+            m.halt(timeout=harness.scaled(30))
+        except qemu.GuestError as e:
+            self.results.record(tag + "/halt", False, e.what, detail=e.tail)
+            return
+        self.results.record(tag + "/halt", True)
+        r = m.check_disk()
+        if r is not None:
+            rc, out = r
+            self.results.record(tag + "/fsck", rc == 0, "fsck exit status %d" % rc,
+                                detail="\n".join(out.splitlines()[-20:]))
+
+
+def guest_programs():
+    names = []
+    for src in sorted(glob.glob(os.path.join(REPO, "tests", "guest", "*.c"))):
+        name = os.path.splitext(os.path.basename(src))[0]
+        if name.startswith(GUEST_PREFIXES):
+            names.append(name)
+    return names
+
+
+def run_round(results, smp, modules, patterns):
+    shared = SharedMachine(results, smp)
+    try:
+        for modname, mod in modules:
+            if isinstance(mod, Exception) or getattr(mod, "BOOT", True) is False:
+                continue
+            want = getattr(mod, "SMP", None)
+            if want is not None and smp not in want:
+                continue
+            qargs = getattr(mod, "QEMU_ARGS", None)
+            if qargs:
+                own = SharedMachine(results, smp, qargs)
+                try:
+                    run_module(results, modname, mod, smp, own, patterns)
+                finally:
+                    own.close()
+            else:
+                run_module(results, modname, mod, smp, shared, patterns)
+
+        for name in guest_programs():
+            tag = "smp%d/%s" % (smp, name)
+            if not selected(tag, patterns):
+                continue
+            if shared.boot_error:
+                results.record(tag, False, "not run: the guest did not boot")
+                continue
+            try:
+                m = shared()
+                harness.run_guest_program(results, m, "smp%d" % smp, name)
+            except qemu.GuestError:
+                pass   # recorded; the next program gets a fresh boot
+        if not patterns:
+            shared.finish()
+    finally:
+        shared.close()
+
+
+# ------------------------------------------------------------ main
+
+def main():
+    ap = argparse.ArgumentParser(description="Run xv6-streams tests.")
+    ap.add_argument("--smp", default="1 2",
+                    help="hart counts for the guest rounds, e.g. '1 2' (default)")
+    ap.add_argument("-k", action="append", default=[], metavar="SUBSTRING",
+                    help="run only results whose name contains SUBSTRING")
+    ap.add_argument("--host-only", action="store_true")
+    ap.add_argument("--guest-only", action="store_true")
+    args = ap.parse_args()
+
+    try:
+        smps = [int(s) for s in args.smp.replace(",", " ").split()]
+    except ValueError:
+        ap.error("--smp takes numbers")
+
+    results = harness.Results()
+    t0 = time.monotonic()
+    try:
+        if not args.guest_only:
+            run_host_tests(results, args.k)
+        modules = load_modules(args.k)
+        for modname, mod in modules:
+            if isinstance(mod, Exception):
+                results.record("load/%s" % modname, False,
+                               "%s: %s" % (type(mod).__name__, mod))
+        if not args.guest_only:
+            for modname, mod in modules:
+                if not isinstance(mod, Exception) and getattr(mod, "BOOT", True) is False:
+                    run_module(results, modname, mod, 0, None, args.k)
+        if not args.host_only:
+            have = os.path.exists(qemu.KERNEL) and os.path.exists(qemu.FS_IMG)
+            for smp in smps:
+                if not have:
+                    results.record("smp%d/boot" % smp, False,
+                                   "build/kernel/kernel or build/fs.img missing: run make")
+                    continue
+                run_round(results, smp, modules, args.k)
+    except KeyboardInterrupt:
+        results.note("interrupted")
+        results.failed += 1
+    results.note("%.0f s" % (time.monotonic() - t0))
+    print(results.summary(), flush=True)
+    return 0 if results.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

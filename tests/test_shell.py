@@ -1,0 +1,80 @@
+"""test_shell.py: shell-level checks driven from the host over the console.
+
+A test module of tests/run.py: each test_* function gets a Harness whose
+machine is a booted guest. These exercise the shell and the basic tools
+together: pipes, redirection, script mode, exit statuses, device files
+and the contents of the disk image.
+"""
+
+import os
+import re
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def expect(r, output=None, status=0):
+    if status is not None:
+        assert r.status == status, "exit status %r, expected %r (output %r)" % (
+            r.status, status, r.output)
+    if output is not None:
+        assert r.output == output, "output %r, expected %r" % (r.output, output)
+
+
+def test_echo(h):
+    expect(h.run("echo hello world"), "hello world\n")
+
+
+def test_pipeline(h):
+    r = h.run("echo hello | wc -c")
+    expect(r)
+    # "hello\n" is six bytes, whatever else wc prints around the count.
+    assert "6" in re.findall(r"\d+", r.output), "wc -c printed %r" % r.output
+
+
+def test_ls_dev(h):
+    r = h.run("ls /dev")
+    expect(r)
+    for name in ("console", "null", "zero", "devices"):
+        assert re.search(r"\b%s\b" % name, r.output), "no %s in %r" % (name, r.output)
+
+
+def test_redirect(h):
+    expect(h.run("echo redirected text > shtest_redir"), "")
+    expect(h.run("cat shtest_redir"), "redirected text\n")
+    expect(h.run("cat < shtest_redir"), "redirected text\n")
+    expect(h.run("rm shtest_redir"))
+
+
+def test_script(h):
+    expect(h.run("echo echo one > shtest_script"))
+    expect(h.run("echo echo two >> shtest_script"))
+    expect(h.run("sh shtest_script"), "one\ntwo\n")
+    expect(h.run("rm shtest_script"))
+
+
+def test_not_found(h):
+    r = h.run("no_such_command_xyz")
+    assert r.status != 0, "exit status 0 for a missing command"
+    assert "not found" in r.output, "no 'not found' in %r" % r.output
+
+
+def test_status_of_last(h):
+    # $? is the status of the previous command; echo itself succeeds.
+    r = h.run("no_such_command_xyz; echo $?")
+    expect(r)
+    last = r.output.strip().splitlines()[-1] if r.output.strip() else ""
+    assert re.fullmatch(r"-?\d+", last) and int(last) != 0, \
+        "echo $? after a missing command printed %r" % r.output
+
+
+def test_readme_in_image(h):
+    with open(os.path.join(REPO, "README.md")) as f:
+        first = f.readline().rstrip("\n")
+    r = h.run("cat /README")
+    expect(r)
+    assert r.output.split("\n", 1)[0] == first, "first line %r" % r.output[:80]
+
+
+def test_dev_null(h):
+    expect(h.run("echo gone > /dev/null"), "")
+    expect(h.run("cat /dev/null"), "")
