@@ -95,6 +95,40 @@ bget(uint dev, uint blockno)
 }
 
 struct buf *
+btry(uint dev, uint blockno)
+{
+  struct buf *b, *victim = 0;
+  acquire(&cache.lock);
+  for(b = cache.lru.next; b != &cache.lru; b = b->next){
+    if(b->dev == dev && b->blockno == blockno){
+      if(b->valid || b->refcnt > 0)
+        b = 0;   // cached, or someone is already reading it
+      victim = b;
+      break;
+    }
+  }
+  if(b == &cache.lru){
+    for(b = cache.lru.prev; b != &cache.lru; b = b->prev){
+      if(b->refcnt == 0){
+        victim = b;
+        break;
+      }
+    }
+  }
+  if(victim){
+    victim->dev = dev;
+    victim->blockno = blockno;
+    victim->valid = 0;
+    victim->refcnt = 1;
+    // Nobody holds a buffer with no references, so this cannot sleep;
+    // taking it before dropping the cache lock keeps it so.
+    acquiresleep(&victim->lock);
+  }
+  release(&cache.lock);
+  return victim;
+}
+
+struct buf *
 bread(uint dev, uint blockno)
 {
   struct buf *b = bget(dev, blockno);

@@ -25,6 +25,9 @@ struct buf *bread(uint dev, uint blockno);
 // Locked buffer for a block the caller is about to overwrite entirely:
 // never reads the disk. Marked valid; contents undefined until written.
 struct buf *bclaim(uint dev, uint blockno);
+// For read-ahead: a locked buffer for a block that is not cached yet,
+// if one is free right now; 0 otherwise (never sleeps).
+struct buf *btry(uint dev, uint blockno);
 void bwrite(struct buf *b);   // write to disk now (the log's business)
 void brelse(struct buf *b);
 // Keep a buffer in the cache while the log holds its new contents.

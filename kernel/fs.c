@@ -258,6 +258,8 @@ ilock(struct inode *ip)
     ip->size = dip->size;
     memmove(ip->addrs, dip->addrs, sizeof(ip->addrs));
     brelse(bp);
+    ip->mid_blk = 0;
+    ip->ra_next = 0;
     ip->valid = 1;
     if(ip->type == 0)
       panic("ilock: free inode in use (file system corrupt)");
@@ -346,11 +348,22 @@ bmap(struct inode *ip, uint bn, int alloc)
   bn -= NINDIRECT;
 
   if(bn < NDINDIRECT){
-    uint top = inode_slot(ip, DINDIRECT_SLOT, alloc);
-    if(top == 0)
-      return 0;
-    uint mid = index_entry(ip->dev, top, bn / NINDIRECT, alloc);
-    return mid ? index_entry(ip->dev, mid, bn % NINDIRECT, alloc) : 0;
+    // Sequential access stays in one middle block for 256 blocks:
+    // remember it rather than reading the top block every time.
+    uint mid;
+    if(ip->mid_blk && ip->mid_idx == bn / NINDIRECT){
+      mid = ip->mid_blk;
+    } else {
+      uint top = inode_slot(ip, DINDIRECT_SLOT, alloc);
+      if(top == 0)
+        return 0;
+      mid = index_entry(ip->dev, top, bn / NINDIRECT, alloc);
+      if(mid == 0)
+        return 0;
+      ip->mid_idx = bn / NINDIRECT;
+      ip->mid_blk = mid;
+    }
+    return index_entry(ip->dev, mid, bn % NINDIRECT, alloc);
   }
   return 0;
 }
@@ -389,6 +402,7 @@ itrunc(struct inode *ip)
     free_tree(ip->dev, ip->addrs[DINDIRECT_SLOT], 2);
     ip->addrs[DINDIRECT_SLOT] = 0;
   }
+  ip->mid_blk = 0;
   ip->size = 0;
   iupdate(ip);
 }
@@ -407,6 +421,45 @@ stati(struct inode *ip, struct stat *st)
 
 static const uchar zeros[BSIZE];   // what a hole reads as
 
+// Read-ahead: a read brings the blocks it needs into the cache with one
+// batch of disk requests, and a sequential reader also gets the blocks
+// after them, so the disk works on many blocks per round trip.
+#define RA_MAX   32   // most blocks fetched by one batch
+#define RA_AHEAD 16   // extra blocks for a sequential reader
+
+static void
+prefetch(struct inode *ip, uint bn, uint count)
+{
+  uint addr[RA_MAX];
+  struct buf *bv[RA_MAX];
+  uint lastbn = (ip->size + BSIZE - 1) / BSIZE;   // blocks in the file
+  if(count > RA_MAX)
+    count = RA_MAX;
+  if(bn >= lastbn)
+    return;
+  if(count > lastbn - bn)
+    count = lastbn - bn;
+  // Map first (may read index blocks and sleep), then take buffers
+  // without ever waiting while holding some.
+  for(uint i = 0; i < count; i++)
+    addr[i] = bmap(ip, bn + i, 0);
+  int n = 0;
+  for(uint i = 0; i < count; i++){
+    if(addr[i] == 0)
+      continue;   // hole
+    struct buf *b = btry(ip->dev, addr[i]);
+    if(b)
+      bv[n++] = b;
+  }
+  if(n == 0)
+    return;
+  virtio_disk_rwv(bv, 0, n, 0);
+  for(int i = 0; i < n; i++){
+    bv[i]->valid = 1;
+    brelse(bv[i]);
+  }
+}
+
 // Read up to n bytes at off (ip locked). Returns the bytes read (0 at or
 // past the end), or -EFAULT if the destination was bad from the start.
 int
@@ -417,11 +470,20 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
   if(n > ip->size - off)
     n = ip->size - off;
 
+  uint first = off / BSIZE;
+  uint need = (off + n - 1) / BSIZE - first + 1;
+  if(first == ip->ra_next && first > 0)
+    need += RA_AHEAD;
+  if(need > 1)
+    prefetch(ip, first, need);
+
   uint tot = 0;
   while(tot < n){
     uint m = BSIZE - off % BSIZE;
     if(m > n - tot)
       m = n - tot;
+    if(tot > 0 && (off / BSIZE - first) % RA_MAX == 0)
+      prefetch(ip, off / BSIZE, RA_MAX);   // a long read: next batch
     uint a = bmap(ip, off / BSIZE, 0);
     int r;
     if(a == 0){
@@ -437,6 +499,7 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
     off += m;
     dst += m;
   }
+  ip->ra_next = off / BSIZE;
   return tot;
 }
 

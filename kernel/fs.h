@@ -109,6 +109,10 @@ struct inode {
   short nlink;
   uint size;
   uint addrs[NADDRS];
+  // Caches, also under `lock`, reset whenever the dinode is (re)read:
+  uint mid_idx;          // which doubly indirect entry mid_blk is
+  uint mid_blk;          // its block (0 = nothing cached)
+  uint ra_next;          // file block a sequential reader wants next
 };
 
 // virtio_disk.c: the disk. Both calls sleep until the transfer is done.

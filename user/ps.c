@@ -8,9 +8,9 @@ static const char *
 statename(int s)
 {
   switch(s){
-  case PS_USED:     return "used";
+  case PS_USED:     return "new";
   case PS_SLEEPING: return "sleep";
-  case PS_RUNNABLE: return "runble";
+  case PS_RUNNABLE: return "ready";
   case PS_RUNNING:  return "run";
   case PS_ZOMBIE:   return "zombie";
   default:          return "?";
@@ -25,7 +25,7 @@ main(void)
 
   if(n < 0)
     die("ps", "procinfo", n);
-  printf("  PID  PPID STATE      SIZE NAME\n");
+  printf("%5s %5s %-6s %9s %s\n", "PID", "PPID", "STATE", "SIZE", "NAME");
   for(int i = 0; i < n && i < NPROC; i++){
     char name[PROCNAME + 3];
     // names from the kernel need not be terminated

@@ -206,7 +206,9 @@ qpair_free(struct qpair *qp)
   for(int i = 0; i < 2; i++){
     queue_t *q = &qp->qp_q[i];
     sched_detach(q);
-    flushq(q, FLUSHALL);
+    // not flushq: that would back-enable neighbours the pair has left
+    freelist(q->q_first);
+    q->q_first = q->q_last = 0;
     freelist(q->q_held);
     q->q_held = q->q_heldlast = 0;
   }

@@ -135,6 +135,8 @@ streams_init(void)
     }
     if(t->st_flags == STR_DRIVER)
       register_driver(t);
+    else if(t->st_init)
+      t->st_init(-1);      // a module's boot hook (e.g. its own device files)
     n++;
   }
   keptmajor = devsw_register("kept", &st_devsw);

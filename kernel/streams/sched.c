@@ -83,7 +83,8 @@ svc_thread(void *arg)
     // enables every queue of the stream again afterwards.
     struct stdata *sd = q->q_stream;
     if(svc_claim(sd)){
-      if(!(q->q_flag & QPROCSOFF))
+      // qinit may have changed since qenable (a stream linked under a mux)
+      if(!(q->q_flag & QPROCSOFF) && q->q_qinfo->qi_srvp)
         q->q_qinfo->qi_srvp(q);
       strexit(sd);
     }

@@ -172,7 +172,7 @@ struct streamtab {
   const char *st_requires;       // modules: what must sit right below; 0 = any
   const char *(*st_canpush)(queue_t *below); // optional check at I_PUSH:
                                  // 0 if fine, else the reason it is not
-  void (*st_init)(int major);    // drivers: optional boot hook
+  void (*st_init)(int major);    // optional boot hook; major is -1 for a module
 };
 
 #define STR_MODULE 0x1

@@ -4,6 +4,7 @@
 // and holes; a 16 MiB file checked with SHA-256; device files in nested
 // /dev directories; ioctl on a file; name length limits.
 // Works inside /ut_fs.d, which it removes at the end.
+// GUESTTEST-TIMEOUT: 300
 // Prints PASS/FAIL lines and DONE ut_fs (see user/lib/check.c).
 #include "user.h"
 #include "param.h"

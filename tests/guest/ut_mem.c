@@ -4,6 +4,7 @@
 // error, or at worst the kernel kills it), system calls made while
 // memory is exhausted, and afterwards every free page, process slot
 // and open-file slot back where it started.
+// GUESTTEST-TIMEOUT: 300
 // Prints PASS/FAIL lines and DONE ut_mem (see user/lib/check.c).
 #include "user.h"
 #include "param.h"

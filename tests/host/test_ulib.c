@@ -657,6 +657,34 @@ test_strerror(void)
          host_strcmp(strerror(-127), "unknown error 127") == 0 &&
          strerror(-2147483647 - 1)[0] == 'u', "strerror_unknown", "wrong fallback text");
 
+  // Every #define E... in kernel/errno.h (read from the repository root,
+  // where the test runner starts us), so that an error number added
+  // there later without a message here is caught.
+  FILE *f = fopen("kernel/errno.h", "r");
+  if(f == 0){
+    report(0, "strerror_covers_errno_h", "cannot open kernel/errno.h (run from the repository root)");
+  } else {
+    char line[256], ename[64];
+    int num, seen = 0;
+    bad = 0;
+    why[0] = 0;
+    while(fgets(line, sizeof(line), f)){
+      if(sscanf(line, "#define %63s %d", ename, &num) != 2 || ename[0] != 'E')
+        continue;
+      if(host_strcmp(ename, "EMAXERRNO") == 0)
+        continue;
+      seen++;
+      if(host_strcmp(errname(num), ename) != 0 || strncmp(strerror(num), "unknown", 7) == 0){
+        bad++;
+        WHY("%s (%d) has no entry", ename, num);
+      }
+    }
+    fclose(f);
+    if(bad == 0)
+      WHY("%d error numbers", seen);
+    report(bad == 0 && seen > 50, "strerror_covers_errno_h", why);
+  }
+
   out_reset();
   eprint("cat", "x", -ENOENT);
   report(host_strcmp(out, "cat: x: no such file or directory\n") == 0, "eprint", out);
