@@ -205,7 +205,15 @@ $(FS_IMG): $(MKFS) $(FS_SPEC) $(UPROGS) $(ETC_FILES) $(SHARE_FILES) README.md $(
 QEMUOPTS = -machine virt -bios none -kernel $(KERNEL) -m 256M -smp $(SMP) \
 	-nographic -global virtio-mmio.force-legacy=false \
 	-drive file=$(FS_IMG),if=none,format=raw,id=x0 \
-	-device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0 $(QEMUEXTRA)
+	-device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0 $(NETOPTS) $(QEMUEXTRA)
+
+# The default network: QEMU user networking (no root needed) on one e1000.
+# The guest is 10.0.2.15 and reaches the host as 10.0.2.2; the host reaches
+# a guest chat server at 127.0.0.1:$(CHATPORT). `make qemu NETOPTS=` runs
+# without a network card.
+CHATPORT ?= 6667
+NETOPTS  ?= -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(CHATPORT)-:6667 \
+	-device e1000,netdev=n0,bus=pcie.0,romfile=,mac=52:54:00:12:34:56
 
 # The installer runs first; the build then happens in a sub-make so that
 # anything it just fetched (tools, lwIP) is seen afresh.

@@ -243,6 +243,27 @@ do_bind(queue_t *q, struct upper *u, int ifindex, uint32 type, int unbind)
   return err;
 }
 
+// An interface named by number ("0") or by its link's mux id ("#5").
+static int
+parse_ifname(const char *s, uint32 *ifindex)
+{
+  uint32 v;
+  if(s[0] != '#')
+    return parse_uint(s, ifindex);
+  if(parse_uint(s + 1, &v) < 0)
+    return -1;
+  acquire(&eth_lock);
+  int found = -1;
+  for(int i = 0; i < NIF; i++)
+    if(ifs[i].used && ifs[i].muxid == (int)v)
+      found = i;
+  release(&eth_lock);
+  if(found < 0)
+    return -1;
+  *ifindex = found;
+  return 0;
+}
+
 static void
 eth_ioctl(queue_t *q, mblk_t *mp)
 {
@@ -274,7 +295,7 @@ eth_ioctl(queue_t *q, mblk_t *mp)
     return;
   }
   case NET_CTL: {
-    // "bind [IFINDEX] TYPE", "unbind [IFINDEX] TYPE", "stats"
+    // "bind [IF] TYPE", "unbind [IF] TYPE", "stats"; IF: number or #muxid
     char line[NETCTL_MAX], *argv[NETCTL_ARGS];
     if(count <= 0 || count >= NETCTL_MAX || !pullupmsg(mp->b_cont, -1)){
       miocnak(q, mp, 0, EINVAL);
@@ -285,9 +306,9 @@ eth_ioctl(queue_t *q, mblk_t *mp)
     int argc = netctl_split(line, argv, NETCTL_ARGS);
     uint32 ifindex = -1, type;
     if(argc >= 2 && (strcmp(argv[0], "bind") == 0 || strcmp(argv[0], "unbind") == 0)){
-      if((argc == 3 && parse_uint(argv[1], &ifindex) < 0) || argc > 3 ||
+      if((argc == 3 && parse_ifname(argv[1], &ifindex) < 0) || argc > 3 ||
          parse_uint(argv[argc - 1], &type) < 0){
-        strsetreason(q, "eth: usage: bind [IFINDEX] TYPE");
+        strsetreason(q, "eth: usage: bind [IF] TYPE (IF: number or #muxid)");
         miocnak(q, mp, 0, EINVAL);
         return;
       }

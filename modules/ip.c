@@ -11,21 +11,25 @@
 // reassembled; echo requests are answered here; packets go to the stream
 // bound to their protocol, ICMP to every stream bound to ICMP.
 // Output: a header with checksum; routing to a connected subnet or the
-// default gateway; the next hop goes down to arp with the packet.
+// default gateway; the next hop goes down to arp with the packet. Packets
+// to our own addresses loop back inside ip.
 // Every drop is counted by reason; "show" (NET_CTL) lists interfaces,
 // routes and counters.
 //
 // Control (NET_CTL text on any /dev/ip stream):
-//   addr IFINDEX A.B.C.D/LEN   configure an interface (tells arp below)
+//   addr IF A.B.C.D/LEN        configure an interface (tells arp below);
+//                              IF is its number or #MUXID (I_PLINK's answer)
 //   route default GW | route del default
 //   proto N                    bind this stream to protocol N
 //   connect A.B.C.D            destination of plain M_DATA writes
+//   addrs                      "A.B.C.D/LEN" per configured interface
 //   show                       interfaces, routes, counters (text)
 #include "types.h"
 #include "param.h"
 #include "errno.h"
 #include "spinlock.h"
 #include "defs.h"
+#include "callout.h"
 #include "streams/stream.h"
 #include "inet.h"
 #include "ip.h"
@@ -134,12 +138,70 @@ is_local(uint32 dst)
 // Prepend a header to payload and send it. Consumes payload. Returns 0,
 // or an errno (EHOSTUNREACH, ENOMEM, EAGAIN when the link is full and
 // wait is set: then payload is not consumed).
+int ip_input(mblk_t *mp);
+
+// Packets to one of our own addresses do not go out on a link: they wait
+// on this list and a callout feeds them to ip_input, never from inside the
+// sender's own call (tcp's input path is not reentrant).
+static mblk_t *loop_first, *loop_last;
+static int loop_pending;
+
+static void
+loop_run(void *unused)
+{
+  for(;;){
+    acquire(&ip_lock);
+    mblk_t *mp = loop_first;
+    if(mp){
+      loop_first = mp->b_next;
+      if(loop_first == 0)
+        loop_last = 0;
+      mp->b_next = 0;
+      st.in++;
+    } else {
+      loop_pending = 0;
+    }
+    release(&ip_lock);
+    if(mp == 0)
+      return;
+    int why = ip_input(mp);
+    if(why >= 0){
+      acquire(&ip_lock);
+      st.drop[why]++;
+      release(&ip_lock);
+      freemsg(mp);
+    }
+  }
+}
+
+static void
+loop_queue(mblk_t *pkt)
+{
+  acquire(&ip_lock);
+  pkt->b_next = 0;
+  if(loop_last) loop_last->b_next = pkt; else loop_first = pkt;
+  loop_last = pkt;
+  st.out++;
+  int start = !loop_pending;
+  loop_pending = 1;
+  release(&ip_lock);
+  if(start && timeout(loop_run, 0, 0) == 0){
+    acquire(&ip_lock);
+    loop_pending = 0;
+    release(&ip_lock);
+  }
+}
+
 static int
 ip_output(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int tos, int wait)
 {
   uint32 nexthop;
   acquire(&ip_lock);
-  int i = route(dst, &nexthop);
+  int self = -1;               // the interface whose address dst is
+  for(int k = 0; k < NIPIF; k++)
+    if(ifs[k].used && ifs[k].addr && ifs[k].addr == dst)
+      self = k;
+  int i = self >= 0 ? self : route(dst, &nexthop);
   if(i < 0){
     st.drop[D_NOROUTE]++;
     release(&ip_lock);
@@ -152,7 +214,7 @@ ip_output(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int tos, 
   uint16 id = next_id++;
   release(&ip_lock);
 
-  if(!canputnext(lowq)){
+  if(self < 0 && !canputnext(lowq)){
     if(wait)
       return EAGAIN;
     count_drop(D_LOWFULL);
@@ -193,6 +255,10 @@ ip_output(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int tos, 
   put32(h + 12, src);
   put32(h + 16, dst);
   put16(h + 10, inet_cksum(h, IP_HLEN));
+  if(self >= 0){
+    loop_queue(pkt);
+    return 0;
+  }
 
   mblk_t *req = allocb(sizeof(struct link_ipreq), BPRI_MED);
   if(req == 0){
@@ -503,6 +569,28 @@ ack_text(queue_t *q, mblk_t *mp, const char *text, int len)
   miocack(q, mp, len, 0);
 }
 
+// An interface named by number ("0") or by the mux id its link got
+// ("#5", what I_PLINK returned).
+static int
+parse_ifname(const char *s, uint32 *ifindex)
+{
+  uint32 v;
+  if(s[0] != '#')
+    return parse_uint(s, ifindex);
+  if(parse_uint(s + 1, &v) < 0)
+    return -1;
+  acquire(&ip_lock);
+  int found = -1;
+  for(int i = 0; i < NIPIF; i++)
+    if(ifs[i].used && ifs[i].muxid == (int)v)
+      found = i;
+  release(&ip_lock);
+  if(found < 0)
+    return -1;
+  *ifindex = found;
+  return 0;
+}
+
 static void
 ip_ctl(queue_t *q, mblk_t *mp)
 {
@@ -520,9 +608,9 @@ ip_ctl(queue_t *q, mblk_t *mp)
   int plen;
 
   if(argc == 3 && strcmp(argv[0], "addr") == 0){
-    if(parse_uint(argv[1], &v) < 0 || v >= NIPIF ||
+    if(parse_ifname(argv[1], &v) < 0 || v >= NIPIF ||
        parse_ipv4_prefix(argv[2], &addr, &plen) < 0 || addr == 0){
-      strsetreason(q, "ip: usage: addr IFINDEX A.B.C.D/LEN");
+      strsetreason(q, "ip: usage: addr IF A.B.C.D/LEN (IF: number or #muxid)");
       miocnak(q, mp, 0, EINVAL);
       return;
     }
@@ -593,6 +681,16 @@ ip_ctl(queue_t *q, mblk_t *mp)
       strsetreason(q, "ip: no route to that address");
       miocnak(q, mp, 0, EHOSTUNREACH);
     }
+  } else if(argc == 1 && strcmp(argv[0], "addrs") == 0){
+    // one "A.B.C.D/LEN" line per configured interface (tcp asks this)
+    char buf[NIPIF * 24], a[16];
+    int n = 0;
+    acquire(&ip_lock);
+    for(int i = 0; i < NIPIF; i++)
+      if(ifs[i].used && ifs[i].addr)
+        n += snprintf(buf + n, sizeof(buf) - n, "%s/%d\n", fmt_ipv4(a, ifs[i].addr), ifs[i].plen);
+    release(&ip_lock);
+    ack_text(q, mp, buf, n);
   } else if(argc == 1 && strcmp(argv[0], "show") == 0){
     char *buf = kmalloc(2048);
     if(buf == 0){
@@ -603,7 +701,7 @@ ip_ctl(queue_t *q, mblk_t *mp)
     ack_text(q, mp, buf, n);
     kmfree(buf);
   } else {
-    strsetreason(q, "ip: unknown control message (addr, route, proto, connect, show)");
+    strsetreason(q, "ip: unknown control message (addr, route, proto, connect, addrs, show)");
     miocnak(q, mp, 0, EINVAL);
   }
 }
