@@ -31,6 +31,9 @@ static uint alloc_hint;        // where balloc starts looking: next-fit
 // ---------------------------------------------------------------------
 // Superblock and blocks
 
+static void reclaim_orphans(uint dev);
+static void fetch_blocks(uint dev, const uint *addr, int n);
+
 void
 fsinit(int dev)
 {
@@ -58,6 +61,7 @@ fsinit(int dev)
   alloc_hint = datastart;
   printf("fs: %d blocks (%d for data), %d inodes, %d log blocks\n",
          sb.size, sb.size - datastart, sb.ninodes, sb.nlog);
+  reclaim_orphans(dev);
 }
 
 // Find a clear bit for a block in [from, to), set it and return the
@@ -301,6 +305,46 @@ iunlockput(struct inode *ip)
   iput(ip);
 }
 
+// At boot nothing is open, so an inode in use that no directory names
+// was unlinked while open when the machine stopped: free it now, or its
+// blocks would be lost for good.
+static void
+reclaim_orphans(uint dev)
+{
+  int n = 0;
+  uint ninodeblocks = (sb.ninodes + IPB - 1) / IPB;
+  for(uint blk = 0; blk < ninodeblocks; blk++){
+    if(blk % 32 == 0){
+      uint addr[32];
+      for(int i = 0; i < 32; i++)
+        addr[i] = blk + i < ninodeblocks ? sb.inodestart + blk + i : 0;
+      fetch_blocks(dev, addr, 32);   // one disk batch per 32 blocks
+    }
+    struct buf *bp = bread(dev, sb.inodestart + blk);
+    uint found[IPB];
+    int nfound = 0;
+    for(uint i = 0; i < IPB; i++){
+      struct dinode *dip = (struct dinode *)bp->data + i;
+      uint inum = blk * IPB + i;
+      if(inum != 0 && inum < sb.ninodes && dip->type != 0 && dip->nlink == 0)
+        found[nfound++] = inum;
+    }
+    brelse(bp);
+    for(int i = 0; i < nfound; i++){
+      struct inode *ip = iget(dev, found[i]);
+      if(ip == 0)
+        continue;
+      begin_op();
+      ilock(ip);
+      iunlockput(ip);   // nlink 0, last reference: iput frees it
+      end_op();
+      n++;
+    }
+  }
+  if(n)
+    printf("fs: freed %d inodes unlinked while open before a crash\n", n);
+}
+
 // ---------------------------------------------------------------------
 // File contents: mapping file block numbers to disk blocks
 
@@ -427,11 +471,36 @@ static const uchar zeros[BSIZE];   // what a hole reads as
 #define RA_MAX   32   // most blocks fetched by one batch
 #define RA_AHEAD 16   // extra blocks for a sequential reader
 
+// Read the blocks addr[0..n) (0 = skip) into the cache in one batch.
+// Blocks already cached, or without a free buffer, are left out.
+static void
+fetch_blocks(uint dev, const uint *addr, int n)
+{
+  struct buf *bv[RA_MAX];
+  int nb = 0;
+  for(int i = 0; i < n && nb < RA_MAX; i++){
+    if(addr[i] == 0)
+      continue;
+    struct buf *b = btry(dev, addr[i]);
+    if(b)
+      bv[nb++] = b;
+  }
+  if(nb == 0)
+    return;
+  virtio_disk_rwv(bv, 0, nb, 0);
+  for(int i = 0; i < nb; i++){
+    bv[i]->valid = 1;
+    brelse(bv[i]);
+  }
+}
+
+// Blocks bn.. of a file (ip locked). Maps them all first, since mapping
+// may read index blocks and sleep, and fetch_blocks must not sleep while
+// it holds buffers.
 static void
 prefetch(struct inode *ip, uint bn, uint count)
 {
   uint addr[RA_MAX];
-  struct buf *bv[RA_MAX];
   uint lastbn = (ip->size + BSIZE - 1) / BSIZE;   // blocks in the file
   if(count > RA_MAX)
     count = RA_MAX;
@@ -439,25 +508,9 @@ prefetch(struct inode *ip, uint bn, uint count)
     return;
   if(count > lastbn - bn)
     count = lastbn - bn;
-  // Map first (may read index blocks and sleep), then take buffers
-  // without ever waiting while holding some.
   for(uint i = 0; i < count; i++)
     addr[i] = bmap(ip, bn + i, 0);
-  int n = 0;
-  for(uint i = 0; i < count; i++){
-    if(addr[i] == 0)
-      continue;   // hole
-    struct buf *b = btry(ip->dev, addr[i]);
-    if(b)
-      bv[n++] = b;
-  }
-  if(n == 0)
-    return;
-  virtio_disk_rwv(bv, 0, n, 0);
-  for(int i = 0; i < n; i++){
-    bv[i]->valid = 1;
-    brelse(bv[i]);
-  }
+  fetch_blocks(ip->dev, addr, count);
 }
 
 // Read up to n bytes at off (ip locked). Returns the bytes read (0 at or

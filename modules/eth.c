@@ -114,21 +114,26 @@ ack_with(queue_t *q, mblk_t *mp, const void *src, int len)
   miocack(q, mp, len, 0);
 }
 
+// "ifN name value" lines: easy for people and for test scripts.
 static int
 stats_text(char *buf, int n)
 {
   int off = 0;
+  char mac[18];
   acquire(&eth_lock);
   for(int i = 0; i < NIF && off < n; i++){
     struct iface *f = &ifs[i];
     if(!f->used)
       continue;
-    off += snprintf(buf + off, n - off,
-      "if%d %x:%x:%x:%x:%x:%x rx %lu tx %lu drop notforus %lu unbound %lu runt %lu "
-      "upfull %lu down %lu nomem %lu\n", i,
-      f->addr[0], f->addr[1], f->addr[2], f->addr[3], f->addr[4], f->addr[5],
-      f->st.rx_frames, f->st.tx_frames, f->st.drop_notforus, f->st.drop_unbound,
-      f->st.drop_runt, f->st.drop_upfull, f->st.drop_down, f->st.drop_nomem);
+    ulong v[] = { f->st.rx_frames, f->st.rx_bytes, f->st.tx_frames, f->st.tx_bytes,
+                  f->st.drop_notforus, f->st.drop_unbound, f->st.drop_runt,
+                  f->st.drop_upfull, f->st.drop_down, f->st.drop_nomem };
+    static const char *names[] = { "rx-frames", "rx-bytes", "tx-frames", "tx-bytes",
+                  "drop-not-for-us", "drop-unbound-type", "drop-runt",
+                  "drop-upper-full", "drop-link-down", "drop-no-memory" };
+    off += snprintf(buf + off, n - off, "if%d addr %s\n", i, fmt_mac(mac, f->addr));
+    for(int k = 0; k < (int)NELEM(v) && off < n; k++)
+      off += snprintf(buf + off, n - off, "if%d %s %lu\n", i, names[k], v[k]);
   }
   release(&eth_lock);
   return off < n ? off : n - 1;
@@ -318,7 +323,7 @@ eth_ioctl(queue_t *q, mblk_t *mp)
       else
         miocack(q, mp, 0, 0);
     } else if(argc == 1 && strcmp(argv[0], "stats") == 0){
-      char buf[600];
+      char buf[1200];
       ack_with(q, mp, buf, stats_text(buf, sizeof(buf)));
     } else {
       strsetreason(q, "eth: unknown control message (bind, unbind, stats)");
@@ -346,7 +351,7 @@ eth_ioctl(queue_t *q, mblk_t *mp)
     return;
   }
   case DL_STATS: {
-    char buf[600];
+    char buf[1200];
     int n = stats_text(buf, sizeof(buf));
     ack_with(q, mp, buf, n);
     return;

@@ -519,7 +519,7 @@ show(char *buf, int n)
   if(gateway)
     off += snprintf(buf + off, n - off, "default via %s\n", fmt_ipv4(a, gateway));
   off += snprintf(buf + off, n - off,
-                  "in %lu out %lu delivered %lu echo-replied %lu icmp-in %lu icmp-errors %lu\n",
+                  "in %lu\nout %lu\ndelivered %lu\necho-replied %lu\nicmp-in %lu\nicmp-errors %lu\n",
                   st.in, st.out, st.delivered, st.echo_replied, st.icmp_in, st.icmp_errors_in);
   for(int i = 0; i < NDROP && off < n; i++)
     off += snprintf(buf + off, n - off, "drop %s %lu\n", drop_name[i], st.drop[i]);

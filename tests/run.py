@@ -23,6 +23,7 @@ import argparse
 import glob
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -70,19 +71,31 @@ def run_host_tests(results, patterns):
             results.record(tag, False, "does not compile",
                            detail="\n".join(cc.stdout.splitlines()[:20]))
             continue
-        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
+        # Line-buffered output (stdbuf) keeps the checks printed before a
+        # hang or a crash; the sanitizer must then tolerate stdbuf's
+        # preloaded library ahead of its own.
+        env = dict(os.environ,
+                   ASAN_OPTIONS="detect_leaks=1:verify_asan_link_order=0",
                    UBSAN_OPTIONS="print_stacktrace=1")
+        argv = [binary]
+        if shutil.which("stdbuf"):
+            argv = ["stdbuf", "-oL", "-eL"] + argv
+        p = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                             text=True, errors="replace", env=env)
+        limit = harness.scaled(HOST_TEST_TIMEOUT)
         try:
-            p = subprocess.run([binary], cwd=REPO, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, errors="replace",
-                               timeout=harness.scaled(HOST_TEST_TIMEOUT), env=env,
-                               stdin=subprocess.DEVNULL)
+            out, err = p.communicate(timeout=limit)
+            timed_out = False
         except subprocess.TimeoutExpired:
-            results.record(tag, False, "timeout after %ds" % HOST_TEST_TIMEOUT)
-            continue
-        count, _ = harness.parse_report(p.stdout, results, tag, name)
-        if p.returncode != 0:
-            tail = "\n".join((p.stdout + p.stderr).splitlines()[-20:])
+            p.kill()
+            out, err = p.communicate()
+            timed_out = True
+        count, _ = harness.parse_report(out, results, tag, name)
+        tail = "\n".join((out + err).splitlines()[-20:])
+        if timed_out:
+            results.record(tag, False, "timeout after %ds" % limit, detail=tail)
+        elif p.returncode != 0:
             results.record(tag, False, "exit status %d" % p.returncode, detail=tail)
         elif count == 0:
             results.record(tag, True)

@@ -19,6 +19,9 @@
 // from the C library, declared here to avoid the headers above
 int vsnprintf(char *buf, unsigned long n, const char *fmt, va_list ap);
 long write(int fd, const void *buf, unsigned long n);
+extern void *stdout;
+int setvbuf(void *stream, char *buf, int mode, unsigned long size);
+#define UNBUFFERED 2   // glibc's _IONBF: results appear even if a test crashes
 
 int kshim_failures;
 
@@ -113,6 +116,7 @@ shim_start(void)
   pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
   pthread_cond_init(&cv, &a);
   clock_gettime(CLOCK_MONOTONIC, &t0);
+  setvbuf(stdout, 0, UNBUFFERED, 0);
 }
 
 uint64
