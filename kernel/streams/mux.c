@@ -244,9 +244,11 @@ strlink(struct stdata *upper, int fd, int persistent)
 }
 
 // Undo one link. With force, the link goes even if the driver objects
-// (the controlling stream is closing). Called with the mux busy.
+// (the controlling stream is closing). Called with the mux busy. The
+// link record goes on *dead: dropping the lower stream's reference may
+// dismantle it, which may unlink in turn – so that waits for mux_end.
 static int
-unlink1(struct stdata *upper, struct stlink *l, int force)
+unlink1(struct stdata *upper, struct stlink *l, int force, struct stlink **dead)
 {
   int flags = force ? IOC_IGNERR : IOC_INTR;
   int err = tellmux(upper, l->l_persistent ? I_PUNLINK : I_UNLINK, l, flags,
@@ -266,9 +268,21 @@ unlink1(struct stdata *upper, struct stlink *l, int force)
   lower->sd_link = 0;
   st_nlinks--;
   release(&mux_lock);
-  kmfree(l);
-  strrele(lower);
+  l->l_next = *dead;
+  *dead = l;
   return 0;
+}
+
+// After mux_end: let go of the lower streams of undone links.
+static void
+bury(struct stlink *dead)
+{
+  while(dead){
+    struct stlink *next = dead->l_next;
+    strrele(dead->l_lower);
+    kmfree(dead);
+    dead = next;
+  }
 }
 
 // The next link matching, or 0. Persistent links match by driver,
@@ -303,11 +317,13 @@ strunlink(struct stdata *upper, int muxid, int persistent)
                                 : "no link with that id made by this stream");
     err = -EINVAL;
   }
+  struct stlink *dead = 0;
   while(l && err == 0){
-    err = unlink1(upper, l, 0);
+    err = unlink1(upper, l, 0, &dead);
     l = muxid == MUXID_ALL ? findlink(upper, muxid, persistent) : 0;
   }
   mux_end();
+  bury(dead);
   return err;
 }
 
@@ -315,10 +331,11 @@ void
 strunlink_closing(struct stdata *sd)
 {
   mux_begin(0);
-  struct stlink *l;
+  struct stlink *l, *dead = 0;
   while((l = findlink(sd, MUXID_ALL, 0)) != 0)
-    unlink1(sd, l, 1);
+    unlink1(sd, l, 1, &dead);
   mux_end();
+  bury(dead);
 }
 
 // For the listing: calls fn on each link with the mux lock held.

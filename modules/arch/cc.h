@@ -28,11 +28,10 @@
 
 #define BYTE_ORDER LITTLE_ENDIAN
 
-// Byte swapping: one instruction sequence instead of lwIP's shifts.
+// Byte swapping with the compiler's builtins instead of lwIP's shifts
+// (lwIP derives the ntoh forms from these).
 #define lwip_htons(x) ((u16_t)__builtin_bswap16((u16_t)(x)))
-#define lwip_ntohs(x) ((u16_t)__builtin_bswap16((u16_t)(x)))
 #define lwip_htonl(x) ((u32_t)__builtin_bswap32((u32_t)(x)))
-#define lwip_ntohl(x) ((u32_t)__builtin_bswap32((u32_t)(x)))
 
 // Diagnostics go to the kernel console. An lwIP assertion is a bug in the
 // stack or in our glue, never a consequence of what arrived on the wire
