@@ -306,32 +306,51 @@ class Machine:
                     err = "timeout after %gs waiting for %s" % (timeout, what)
                     break
                 self._cond.wait(left)
-        timed_out = err.startswith("timeout")
-        if timed_out:
+        if err.startswith("timeout"):
             self._procdump()
+        elif not self._eof:
+            self._settle()     # let the panic message and backtrace finish
         tail = self.tail()
         self.close()
+        if err.startswith("kernel panic"):   # now with the whole message
+            p = PANIC.search(self.console, start)
+            err = "kernel %s while waiting for %s" % (p.group(0).strip(), what)
         raise GuestError(err, tail)
+
+    def _settle(self, quiet=0.3, limit=2.0):
+        """Wait until the console has been quiet for `quiet` seconds (at
+        most `limit` seconds): used to collect a dying machine's last words."""
+        deadline = time.monotonic() + limit
+        with self._cond:
+            n = len(self._buf)
+            while not self._eof:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(min(quiet, left))
+                if len(self._buf) == n:
+                    break
+                n = len(self._buf)
 
     def _procdump(self):
         """Ask the kernel for its process list (^P) so that a hang report
-        shows who was stuck where; wait briefly for it to print."""
+        shows who was stuck where."""
         if not self.alive:
             return
-        with self._cond:
-            before = len(self._buf)
         try:
             self.send("\x10")
         except GuestError:
             return
-        deadline = time.monotonic() + 2
+        # Give the dump up to 2 s to start, then until it goes quiet.
         with self._cond:
-            # Wait until output arrives and then pauses for a moment.
-            while time.monotonic() < deadline and not self._eof:
-                n = len(self._buf)
-                self._cond.wait(0.3 if n > before else deadline - time.monotonic())
-                if len(self._buf) == n and n > before:
-                    break
+            n = len(self._buf)
+            deadline = time.monotonic() + 2
+            while len(self._buf) == n and not self._eof:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._cond.wait(left)
+        self._settle()
 
     _seq = 0
 

@@ -105,7 +105,7 @@ text_queue(struct snap *s, struct stdata *sd, queue_t *q, int pos)
   acquire(&q->q_lock);
   int depth = q->q_mcount;
   ulong qbytes = q->q_count;
-  int full = (q->q_flag & QFULL) != 0;
+  int full = (q->q_state & QFULL) != 0;
   release(&q->q_lock);
   TPRINTF(s, "queue stream=%d pos=%d name=%s side=%c msgs=%lu bytes=%lu drops=%lu "
           "depth=%d qbytes=%lu hiwat=%lu lowat=%lu full=%d",

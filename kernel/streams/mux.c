@@ -90,9 +90,7 @@ hook(struct stdata *lower, const struct streamtab *mux)
     flushq(q, FLUSHALL);
     qpair_setinfo(q, i == 0 ? mux->st_muxrinit : mux->st_muxwinit);
     q->q_ptr = 0;
-    acquire(&q->q_lock);
-    q->q_flag |= QPROCSOFF;
-    release(&q->q_lock);
+    q->q_off = 1;
   }
   plumb_end(lower);
 }
@@ -106,8 +104,8 @@ unhook(struct stdata *lower)
   for(int i = 0; i < 2; i++){
     queue_t *q = &lower->sd_head->qp_q[i];
     q->q_ptr = lower;
+    q->q_off = 0;
     acquire(&q->q_lock);
-    q->q_flag &= ~QPROCSOFF;
     mblk_t *held = q->q_held;
     q->q_held = q->q_heldlast = 0;
     release(&q->q_lock);

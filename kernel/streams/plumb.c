@@ -12,7 +12,7 @@
 //
 // A module's open and close run outside that exclusive section (they may
 // send messages). Messages that reach a module before its open has
-// returned are held (QPROCSOFF) and delivered in order afterwards.
+// returned are held (q_off) and delivered in order afterwards.
 #include "types.h"
 #include "param.h"
 #include "errno.h"
@@ -177,7 +177,9 @@ qpair_alloc(const struct streamtab *t, struct stdata *sd, int head)
     initlock(&q->q_lock, "queue");
     q->q_stream = sd;
     // QWANTR: the first putq must schedule the service procedure.
-    q->q_flag = (i == 0 ? QREADR : 0) | QWANTR | (head ? QHEAD : QPROCSOFF);
+    q->q_flag = (i == 0 ? QREADR : 0) | (head ? QHEAD : 0);
+    q->q_state = QWANTR;
+    q->q_off = !head;
   }
   if(head){
     strhead_setinfo(qp);
@@ -224,11 +226,8 @@ qpair_procs(struct stdata *sd, struct qpair *qp, int on)
   plumb_begin(sd);
   for(int i = 0; i < 2; i++){
     queue_t *q = &qp->qp_q[i];
+    q->q_off = !on;
     acquire(&q->q_lock);
-    if(on)
-      q->q_flag &= ~QPROCSOFF;
-    else
-      q->q_flag |= QPROCSOFF;
     mblk_t *held = on ? q->q_held : 0;
     if(on)
       q->q_held = q->q_heldlast = 0;
@@ -382,6 +381,19 @@ pop_locked(struct stdata *sd)
   sd->sd_wq->q_next = wq->q_next;
   RD(wq->q_next)->q_next = sd->sd_rq;
   sd->sd_nmod--;
+  // Messages that reached the module after it was turned off never saw
+  // it: pass them on to its old neighbours instead of losing them.
+  for(int i = 0; i < 2; i++){
+    queue_t *q = &qp->qp_q[i];
+    mblk_t *held = q->q_held;
+    q->q_held = q->q_heldlast = 0;
+    while(held){
+      mblk_t *next = held->b_next;
+      held->b_next = 0;
+      put(q->q_next, held);
+      held = next;
+    }
+  }
   plumb_end(sd);
   qpair_free(qp);
   return 0;

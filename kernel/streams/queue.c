@@ -49,9 +49,9 @@ static int
 drained(queue_t *q)
 {
   if(q->q_count <= q->q_lowat || q->q_first == 0){
-    q->q_flag &= ~QFULL;
-    if(q->q_flag & QWANTW){
-      q->q_flag &= ~QWANTW;
+    q->q_state &= ~QFULL;
+    if(q->q_state & QWANTW){
+      q->q_state &= ~QWANTW;
       return 1;
     }
   }
@@ -91,12 +91,12 @@ putq(queue_t *q, mblk_t *mp)
   q->q_count += size;
   q->q_mcount++;
   if(q->q_count >= q->q_hiwat)
-    q->q_flag |= QFULL;
+    q->q_state |= QFULL;
   // Schedule the service procedure when someone is waiting for work
   // (QWANTR, set by a getq that found nothing) or the message is urgent.
-  int enable = pri || ((q->q_flag & QWANTR) && !(q->q_flag & QNOENB));
+  int enable = pri || ((q->q_state & QWANTR) && !(q->q_state & QNOENB));
   if(enable)
-    q->q_flag &= ~QWANTR;
+    q->q_state &= ~QWANTR;
   release(&q->q_lock);
   if(enable)
     qenable(q);
@@ -127,7 +127,7 @@ putbq(queue_t *q, mblk_t *mp)
   q->q_count += size;
   q->q_mcount++;
   if(q->q_count >= q->q_hiwat)
-    q->q_flag |= QFULL;
+    q->q_state |= QFULL;
   int enable = pri;
   release(&q->q_lock);
   if(enable)
@@ -141,7 +141,7 @@ getq(queue_t *q)
   acquire(&q->q_lock);
   mblk_t *mp = q->q_first;
   if(mp == 0){
-    q->q_flag |= QWANTR;
+    q->q_state |= QWANTR;
     release(&q->q_lock);
     return 0;
   }
@@ -216,9 +216,9 @@ canput(queue_t *q)
   while(q->q_qinfo->qi_srvp == 0 && q->q_next)
     q = q->q_next;
   acquire(&q->q_lock);
-  int ok = !(q->q_flag & QFULL);
+  int ok = !(q->q_state & QFULL);
   if(!ok)
-    q->q_flag |= QWANTW;
+    q->q_state |= QWANTW;
   release(&q->q_lock);
   return ok;
 }
@@ -242,7 +242,7 @@ void
 noenable(queue_t *q)
 {
   acquire(&q->q_lock);
-  q->q_flag |= QNOENB;
+  q->q_state |= QNOENB;
   release(&q->q_lock);
 }
 
@@ -250,7 +250,7 @@ void
 enableok(queue_t *q)
 {
   acquire(&q->q_lock);
-  q->q_flag &= ~QNOENB;
+  q->q_state &= ~QNOENB;
   release(&q->q_lock);
 }
 
@@ -276,19 +276,17 @@ deliver(queue_t *q, mblk_t *mp)
 {
   stat_add(&q->q_stats.msgs, 1);
   stat_add(&q->q_stats.bytes, msgdsize(mp));
-  if(q->q_flag & QPROCSOFF){
+  // q_off changes only while no one is inside the stream, and we are.
+  if(q->q_off){
     acquire(&q->q_lock);
-    if(q->q_flag & QPROCSOFF){
-      mp->b_next = 0;
-      if(q->q_heldlast)
-        q->q_heldlast->b_next = mp;
-      else
-        q->q_held = mp;
-      q->q_heldlast = mp;
-      release(&q->q_lock);
-      return;
-    }
+    mp->b_next = 0;
+    if(q->q_heldlast)
+      q->q_heldlast->b_next = mp;
+    else
+      q->q_held = mp;
+    q->q_heldlast = mp;
     release(&q->q_lock);
+    return;
   }
   q->q_qinfo->qi_putp(q, mp);
 }

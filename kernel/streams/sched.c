@@ -84,7 +84,7 @@ svc_thread(void *arg)
     struct stdata *sd = q->q_stream;
     if(svc_claim(sd)){
       // qinit may have changed since qenable (a stream linked under a mux)
-      if(!(q->q_flag & QPROCSOFF) && q->q_qinfo->qi_srvp)
+      if(!q->q_off && q->q_qinfo->qi_srvp)
         q->q_qinfo->qi_srvp(q);
       strexit(sd);
     }

@@ -104,27 +104,30 @@ typedef struct queue {
   void   *q_ptr;             // the module's private data
   ulong   q_count;           // bytes on the queue
   int     q_mcount;          // messages on the queue
-  uint    q_flag;            // Q* flags below, under q_lock
+  uint    q_flag;            // QREADR, QHEAD: fixed when the queue is made
+  uint    q_state;           // QFULL, QWANT*, QNOENB: under q_lock
   long    q_minpsz, q_maxpsz;
   ulong   q_hiwat, q_lowat;
   struct stdata *q_stream;   // the stream this queue belongs to
-  struct spinlock q_lock;    // protects the message list, counts and q_flag
+  struct spinlock q_lock;    // protects the message list, counts and q_state
   // framework private:
   struct queue *q_link;      // next on the service run list
   uint    q_sflag;           // scheduler flags (QS_*), under the run-list lock
-  mblk_t *q_held;            // messages that arrived before open finished
+  int     q_off;             // procedures off (opening, closing): messages
+                             // are held; changed only while plumbing
+  mblk_t *q_held;            // the messages held, under q_lock
   mblk_t *q_heldlast;
   struct qstats q_stats;
 } queue_t;
 
-// q_flag
+// q_flag (never changes, so RD/WR/OTHERQ need no lock)
 #define QREADR     0x0001    // the read queue of its pair
+#define QHEAD      0x0040    // a stream head queue
+// q_state
 #define QFULL      0x0002    // q_count >= q_hiwat: canput() fails
 #define QWANTR     0x0004    // a getq found it empty: next putq enables
 #define QWANTW     0x0008    // someone failed canput: back-enable on drain
 #define QNOENB     0x0010    // noenable(): putq does not schedule
-#define QPROCSOFF  0x0020    // not open yet (or closing): messages are held
-#define QHEAD      0x0040    // a stream head queue
 
 #define RD(q)      ((q)->q_flag & QREADR ? (q) : (q) - 1)
 #define WR(q)      ((q)->q_flag & QREADR ? (q) + 1 : (q))

@@ -67,7 +67,7 @@ int
 holding(struct spinlock *lk)
 {
   return __atomic_load_n(&lk->locked, __ATOMIC_RELAXED) &&
-         lk->cpu == (struct cpu *)&cpu_token;
+         __atomic_load_n(&lk->cpu, __ATOMIC_RELAXED) == (struct cpu *)&cpu_token;
 }
 
 void
@@ -77,7 +77,7 @@ acquire(struct spinlock *lk)
     panic("acquire: already held");
   while(__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE))
     sched_yield();
-  lk->cpu = (struct cpu *)&cpu_token;
+  __atomic_store_n(&lk->cpu, (struct cpu *)&cpu_token, __ATOMIC_RELAXED);
 }
 
 void
@@ -85,7 +85,7 @@ release(struct spinlock *lk)
 {
   if(!holding(lk))
     panic("release: not held");
-  lk->cpu = 0;
+  __atomic_store_n(&lk->cpu, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
 }
 

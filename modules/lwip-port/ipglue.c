@@ -1,0 +1,351 @@
+// ipglue.c: lwIP's TCP on top of our ip module. The tcp driver's lower
+// link is an /dev/ip stream bound to protocol 6; this file is what lwIP
+// sees of it:
+//
+//   in   ip delivers whole IPv4 packets (header included, already checked
+//        and trimmed); glue_input copies one into a pbuf, sets lwIP's
+//        ip_data the way lwIP's own ip4.c would, and calls tcp_input.
+//   out  lwIP calls ip4_output_if with a finished TCP segment; we copy it
+//        into a message (M_PROTO ip_unitdata_req + the segment) and put it
+//        on an outbox. glue_flush sends the outbox down *after* the lwIP
+//        lock is dropped, so no STREAMS put runs under that lock, and one
+//        flusher at a time keeps segments in order. When ip's queue is
+//        full (canputnext fails) we answer ERR_MEM: the segment stays in
+//        lwIP's queue and goes out when ip back-enables us (tcp.c).
+//   addresses  lwIP picks source addresses and MSS from a "shadow" netif:
+//        one per address ip reports for the "addrs" request we send down
+//        (our own tagged M_IOCTL; tcp.c eats the answer). No netif
+//        functions: only the address, mask, MTU and flags are used.
+//
+// Everything here runs with lwip_lock held unless it says otherwise.
+#include "types.h"
+#include "param.h"
+#include "spinlock.h"
+#include "defs.h"
+#include "streams/stream.h"
+#include "inet.h"
+#include "ip.h"
+#include "netctl.h"
+#include "lwip/opt.h"
+#include "lwip/pbuf.h"
+#include "lwip/ip.h"
+#include "lwip/ip4.h"
+#include "lwip/netif.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip-port/glue.h"
+
+#define NSHADOW   4
+#define OUTMAX    96      // segments waiting in the outbox before ERR_MEM
+#define HEADROOM  64      // room for the IP and link headers below us
+
+static struct netif shadow[NSHADOW];
+static int nshadow;
+static queue_t *lowq;     // our lower write queue (l_qbot): 0 when unlinked
+static int lowmux;
+
+static mblk_t *out_first, *out_last;
+static int out_count;
+static int flushing;      // a thread is sending the outbox
+
+static struct {
+  ulong in, out, flushed, drop_short, drop_notus, drop_nomem, out_full, out_nolink, out_nomem;
+} st;
+
+void
+glue_link(queue_t *q, int muxid)
+{
+  lowq = q;
+  lowmux = muxid;
+}
+
+int
+glue_unlink(int muxid)
+{
+  if(lowq == 0 || muxid != lowmux)
+    return 0;
+  lowq = 0;
+  nshadow = 0;
+  // What waits in the outbox has nowhere to go now; a flusher already
+  // sending holds a claim on the old stream, so it finishes safely.
+  while(out_first){
+    mblk_t *mp = out_first;
+    out_first = mp->b_next;
+    mp->b_next = 0;
+    freemsg(mp);
+  }
+  out_last = 0;
+  out_count = 0;
+  return 1;
+}
+
+int
+glue_linked(void)
+{
+  return lowq != 0;
+}
+
+int
+glue_naddrs(void)
+{
+  return nshadow;
+}
+
+// ---------------------------------------------------------------- input
+
+static struct netif *
+shadow_for(uint32 addr_net)
+{
+  for(int i = 0; i < nshadow; i++)
+    if(ip4_addr_get_u32(netif_ip4_addr(&shadow[i])) == addr_net)
+      return &shadow[i];
+  return 0;
+}
+
+void
+glue_input(mblk_t *mp)
+{
+  st.in++;
+  int n = msgdsize(mp);
+  if(n < IP_HLEN + TCP_HLEN || n > 65535 || (MBLKL(mp) < n && !pullupmsg(mp, -1))){
+    st.drop_short++;
+    freemsg(mp);
+    return;
+  }
+  uint8 *h = mp->b_rptr;
+  int hlen = (h[0] & 0xf) * 4;
+  int total = get16(h + 2);
+  // ip checked all of this; a second look costs nothing and keeps a
+  // change there from turning into a wild read here.
+  if((h[0] >> 4) != 4 || hlen < IP_HLEN || total < hlen + TCP_HLEN || total > n){
+    st.drop_short++;
+    freemsg(mp);
+    return;
+  }
+  struct netif *nif = shadow_for(lwip_htonl(get32(h + 16)));
+  if(nif == 0){
+    st.drop_notus++;           // broadcast, or an address we do not know yet
+    freemsg(mp);
+    return;
+  }
+  struct pbuf *p = pbuf_alloc(PBUF_RAW, total, PBUF_RAM);
+  if(p == 0){
+    st.drop_nomem++;
+    freemsg(mp);
+    return;
+  }
+  memmove(p->payload, h, total);
+  freemsg(mp);
+
+  const struct ip_hdr *iph = (const struct ip_hdr *)p->payload;
+  ip_data.current_netif = nif;
+  ip_data.current_input_netif = nif;
+  ip_data.current_ip4_header = iph;
+  ip_data.current_ip_header_tot_len = hlen;
+  ip_addr_copy_from_ip4(ip_data.current_iphdr_src, iph->src);
+  ip_addr_copy_from_ip4(ip_data.current_iphdr_dest, iph->dest);
+  pbuf_remove_header(p, hlen);
+  tcp_input(p, nif);           // takes p
+  memset(&ip_data, 0, sizeof(ip_data));
+}
+
+// ---------------------------------------------------------------- output
+
+// lwIP's only way out. p is a TCP segment with its checksum done; lwIP
+// keeps p (for retransmission), so we copy.
+err_t
+ip4_output_if(struct pbuf *p, const ip4_addr_t *src, const ip4_addr_t *dest,
+              u8_t ttl, u8_t tos, u8_t proto, struct netif *netif)
+{
+  if(lowq == 0){
+    st.out_nolink++;
+    return ERR_RTE;
+  }
+  if(out_count >= OUTMAX || !canputnext(lowq)){
+    st.out_full++;
+    return ERR_MEM;
+  }
+  int len = p->tot_len;
+  mblk_t *req = allocb(sizeof(struct ip_unitdata_req), BPRI_MED);
+  mblk_t *dp = allocb_headroom(len, HEADROOM);
+  if(req == 0 || dp == 0){
+    if(req) freeb(req);
+    if(dp) freeb(dp);
+    st.out_nomem++;
+    return ERR_MEM;
+  }
+  DB_TYPE(req) = M_PROTO;
+  struct ip_unitdata_req *r = (struct ip_unitdata_req *)req->b_wptr;
+  memset(r, 0, sizeof(*r));
+  r->prim = IP_UNITDATA_REQ;
+  r->dst = lwip_ntohl(ip4_addr_get_u32(dest));
+  r->src = src ? lwip_ntohl(ip4_addr_get_u32(src)) : 0;
+  r->proto = proto;
+  r->ttl = ttl;
+  r->tos = tos;
+  req->b_wptr += sizeof(*r);
+  pbuf_copy_partial(p, dp->b_wptr, len, 0);
+  dp->b_wptr += len;
+  linkb(req, dp);
+
+  req->b_next = 0;
+  if(out_last)
+    out_last->b_next = req;
+  else
+    out_first = req;
+  out_last = req;
+  out_count++;
+  st.out++;
+  return ERR_OK;
+}
+
+// Send the outbox down to ip. Lock not held. Only one thread sends at a
+// time (others just leave their segments), so segments keep their order.
+void
+glue_flush(void)
+{
+  acquire(&lwip_lock);
+  if(flushing || out_first == 0){
+    release(&lwip_lock);
+    return;
+  }
+  flushing = 1;
+  for(;;){
+    mblk_t *list = out_first;
+    out_first = out_last = 0;
+    out_count = 0;
+    if(list == 0)
+      break;
+    // Claim the lower stream while its pointer is known good: an unlink
+    // cannot finish dismantling it until we release the claim.
+    queue_t *q = lowq;
+    int claimed = q && strclaim(q);
+    release(&lwip_lock);
+    while(list){
+      mblk_t *next = list->b_next;
+      list->b_next = 0;
+      if(claimed){
+        putnext(q, list);
+        st.flushed++;
+      } else {
+        freemsg(list);
+      }
+      list = next;
+    }
+    if(claimed)
+      strrelease(q);
+    acquire(&lwip_lock);
+  }
+  flushing = 0;
+  release(&lwip_lock);
+}
+
+// Which interface lwIP should use for dest: only its address and MTU
+// matter (ip does the real routing). A directly connected subnet wins,
+// else the first interface (where the default route usually is).
+struct netif *
+ip4_route(const ip4_addr_t *dest)
+{
+  if(lowq == 0 || nshadow == 0)
+    return 0;
+  for(int i = 0; i < nshadow; i++)
+    if(ip4_addr_netcmp(dest, netif_ip4_addr(&shadow[i]), netif_ip4_netmask(&shadow[i])))
+      return &shadow[i];
+  return &shadow[0];
+}
+
+struct netif *
+netif_get_by_index(u8_t idx)
+{
+  if(idx == NETIF_NO_INDEX || idx > nshadow)
+    return 0;
+  return &shadow[idx - 1];
+}
+
+// ---------------------------------------------------------------- addresses
+
+// Ask ip for its addresses ("addrs"); the answer comes up our lower
+// stream as an M_IOCACK with GLUE_TAG (tcp.c calls glue_addrs_answer).
+void
+glue_ask_addrs(void)
+{
+  static uint seq;
+  static const char text[] = "addrs";
+  mblk_t *mp = allocb(sizeof(struct iocblk), BPRI_MED);
+  mblk_t *dp = allocb(sizeof(text) - 1, BPRI_MED);
+  if(mp == 0 || dp == 0){
+    if(mp) freeb(mp);
+    if(dp) freeb(dp);
+    return;
+  }
+  DB_TYPE(mp) = M_IOCTL;
+  struct iocblk *ioc = (struct iocblk *)mp->b_wptr;
+  memset(ioc, 0, sizeof(*ioc));
+  ioc->ioc_cmd = NET_CTL;
+  ioc->ioc_id = GLUE_TAG | (__atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED) & 0xffffff);
+  ioc->ioc_count = sizeof(text) - 1;
+  mp->b_wptr += sizeof(*ioc);
+  memmove(dp->b_wptr, text, sizeof(text) - 1);
+  dp->b_wptr += sizeof(text) - 1;
+  linkb(mp, dp);
+
+  acquire(&lwip_lock);
+  queue_t *q = lowq;
+  int claimed = q && strclaim(q);
+  release(&lwip_lock);
+  if(!claimed){
+    freemsg(mp);
+    return;
+  }
+  putnext(q, mp);
+  strrelease(q);
+}
+
+// The answer: "A.B.C.D/LEN" lines. Connections keep the address they
+// were made with; new ones use what is here now.
+void
+glue_addrs_answer(mblk_t *mp)
+{
+  char text[NSHADOW * 24 + 1];
+  int n = 0;
+  for(mblk_t *bp = mp->b_cont; bp && n < (int)sizeof(text) - 1; bp = bp->b_cont){
+    int m = MBLKL(bp);
+    if(m > (int)sizeof(text) - 1 - n)
+      m = sizeof(text) - 1 - n;
+    memmove(text + n, bp->b_rptr, m);
+    n += m;
+  }
+  text[n] = 0;
+  int count = 0;
+  char *line = text;
+  while(*line && count < NSHADOW){
+    char *end = strchr(line, '\n');
+    if(end)
+      *end = 0;
+    uint32 addr;
+    int plen;
+    if(parse_ipv4_prefix(line, &addr, &plen) == 0 && addr != 0){
+      struct netif *nif = &shadow[count];
+      memset(nif, 0, sizeof(*nif));
+      ip4_addr_set_u32(&nif->ip_addr, lwip_htonl(addr));
+      ip4_addr_set_u32(&nif->netmask, lwip_htonl(plen ? 0xffffffffu << (32 - plen) : 0));
+      nif->mtu = 1500;
+      nif->flags = NETIF_FLAG_UP | NETIF_FLAG_LINK_UP | NETIF_FLAG_BROADCAST;
+      nif->num = count;
+      count++;
+    }
+    if(!end)
+      break;
+    line = end + 1;
+  }
+  nshadow = count;
+}
+
+int
+glue_stats(char *buf, int n)
+{
+  return snprintf(buf, n, "segments-in %lu out %lu sent %lu drop-short %lu drop-not-ours %lu "
+                  "drop-nomem %lu out-full %lu out-nolink %lu out-nomem %lu",
+                  st.in, st.out, st.flushed, st.drop_short, st.drop_notus, st.drop_nomem,
+                  st.out_full, st.out_nolink, st.out_nomem);
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""bench_net.py: network figures for `make bench` (needs root for the LAN).
+
+  * raw frame rate of the e1000 driver alone, both directions, 1514- and
+    60-byte frames, between a guest (net=none, /dev/e1000/0 opened
+    directly by tests/bench/bench_frames.c) and Linux on the test LAN;
+  * ICMP echo round trip, host to guest, over the LAN and (guest to
+    QEMU's gateway) over user networking: median and 99th percentile.
+
+Writes docs/perf-network.md (the latest run, with the date). Every ratio
+later issues report (TCP, FiSh) is against the frame rates of this file's
+run on the same host. Standard library only.
+"""
+
+import datetime
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import lan as lanlib   # noqa: E402
+import qemu            # noqa: E402
+
+OUT = os.path.join(qemu.REPO, "docs", "perf-network.md")
+RECEIVER = r'''
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b5))
+s.bind(("eth0", 0)); s.settimeout(3.0)
+print("ready", flush=True)
+n = b = 0; first = last = None
+try:
+    while True:
+        d = s.recv(2048); t = time.monotonic()
+        if first is None: first = t
+        last = t; n += 1; b += len(d)
+except socket.timeout:
+    pass
+print("got %d %d %.6f" % (n, b, (last - first) if n > 1 else 0), flush=True)
+'''
+SENDER = r'''
+import socket, sys, time
+mac = bytes(int(x, 16) for x in sys.argv[1].split(":")); size = int(sys.argv[2]); secs = float(sys.argv[3])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("eth0", 0))
+f = mac + s.getsockname()[4] + b"\x88\xb5" + bytes(size - 14)
+n = 0; end = time.monotonic() + secs
+while time.monotonic() < end:
+    for _ in range(100):
+        s.send(f)
+    n += 100
+print("sent %d" % n, flush=True)
+'''
+
+
+def percentile(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100.0 * (len(xs) - 1))))]
+
+
+def frame_rates(l):
+    m = l.guest(1, net="none")
+    peer_mac = l.peer_run(["cat", "/sys/class/net/eth0/address"], check=True).stdout.strip()
+    rows = []
+    for size in (1514, 60):
+        # guest -> Linux
+        rx = l.peer_popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True)
+        assert rx.stdout.readline().strip() == "ready"
+        count = 20000 if size == 1514 else 40000
+        r = m.run("bench_frames tx %s %d %d" % (peer_mac, size, count), timeout=300)
+        g = re.search(r"BENCH frames_tx size=\d+ frames=(\d+) us=(\d+)", r.output)
+        got = rx.communicate(timeout=60)[0]
+        h = re.search(r"got (\d+) (\d+) ([\d.]+)", got)
+        sent, us = int(g.group(1)), int(g.group(2))
+        rows.append(("guest to Linux", size, sent / (us / 1e6), int(h.group(1)), sent))
+        # Linux -> guest
+        m.send("bench_frames rx 8\n")
+        m.wait_for("bench_frames rx 8\n", 10)
+        tx = l.peer_run([sys.executable, "-c", SENDER, lanlib.guest_mac(1), str(size), "5"],
+                        timeout=60, check=True)
+        nsent = int(re.search(r"sent (\d+)", tx.stdout).group(1))
+        mm = m.wait_for(re.compile(r"BENCH frames_rx frames=(\d+) bytes=(\d+) us=(\d+)"), 60)
+        frames, us = int(mm.group(1)), int(mm.group(3))
+        m.wait_for(qemu.PROMPT, 30, start=mm.end() - 1)
+        m._mark = len(m.console)
+        rows.append(("Linux to guest", size, frames / (us / 1e6) if us else 0, frames, nsent))
+    m.close()
+    return rows
+
+
+def lan_rtt(l):
+    m = l.guest(2)
+    p = l.peer_run(["ping", "-c", "200", "-i", "0.01", lanlib.guest_addr(2)], timeout=120)
+    times = [float(x) for x in re.findall(r"time=([\d.]+) ms", p.stdout)]
+    m.close()
+    return times
+
+
+def user_rtt():
+    args = ["-netdev", "user,id=n0",
+            "-device", "e1000,netdev=n0,bus=pcie.0,romfile=,mac=52:54:00:12:34:56"]
+    with qemu.Machine(smp=2, extra_args=args) as m:
+        r = m.run("ping -c 200 -i 10 10.0.2.2", timeout=120)
+    return [float(x) for x in re.findall(r"time=([\d.]+) ms", r.output)]
+
+
+def main():
+    ok, why = lanlib.have_root()
+    lines = ["# Network performance", "",
+             "Written by `make bench` (tests/bench/bench_net.py) on %s UTC. QEMU TCG"
+             " emulation: the figures measure this host too; compare ratios taken in"
+             " one run." % datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), ""]
+    if ok:
+        with lanlib.Lan() as l:
+            rows = frame_rates(l)
+            lan_times = lan_rtt(l)
+        lines += ["## Raw e1000 frame rate (driver alone, test LAN)", "",
+                  "| direction | frame bytes | frames/s | MB/s | frames counted / sent |",
+                  "| --- | --- | --- | --- | --- |"]
+        for d, size, fps, got, sent in rows:
+            lines.append("| %s | %d | %.0f | %.2f | %d / %d |" % (d, size, fps, fps * size / 1e6,
+                                                                 got, sent))
+        lines += ["", "## ICMP echo round trip", "",
+                  "| path | median ms | p99 ms | samples |", "| --- | --- | --- | --- |",
+                  "| Linux to guest, LAN | %.3f | %.3f | %d |" % (
+                      statistics.median(lan_times), percentile(lan_times, 99), len(lan_times))]
+    else:
+        lines += ["LAN figures skipped: %s." % why, "",
+                  "| path | median ms | p99 ms | samples |", "| --- | --- | --- | --- |"]
+    ut = user_rtt()
+    lines.append("| guest to QEMU gateway, user networking | %.3f | %.3f | %d |" % (
+        statistics.median(ut), percentile(ut, 99), len(ut)))
+    with open(OUT, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
