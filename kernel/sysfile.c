@@ -45,6 +45,16 @@ argfd(int n, int *pfd, struct file **pf)
   return 0;
 }
 
+// A read or write buffer must lie inside the process's memory as a
+// whole: a length running past the end (a huge one, typically) fails
+// at once instead of transferring a prefix. Holes inside the memory
+// (the stack's guard page) are still found by copyin/copyout.
+static int
+user_buffer_ok(uint64 addr, int n)
+{
+  return n <= 0 || (addr + n >= addr && addr + n <= myproc()->sz);
+}
+
 uint64
 sys_read(void)
 {
@@ -55,6 +65,10 @@ sys_read(void)
     return r;
   argaddr(1, &addr);
   argint(2, &n);
+  if(!f->readable)
+    return -EBADF;
+  if(!user_buffer_ok(addr, n))
+    return -EFAULT;
   return fileread(f, addr, n);
 }
 
@@ -68,6 +82,10 @@ sys_write(void)
     return r;
   argaddr(1, &addr);
   argint(2, &n);
+  if(!f->writable)
+    return -EBADF;
+  if(!user_buffer_ok(addr, n))
+    return -EFAULT;
   return filewrite(f, addr, n);
 }
 

@@ -11,8 +11,11 @@
 //   net=lan node=N      a test LAN: 10.10.0.N/24, no gateway
 //   net=none            nothing
 //   tap=1 / fault=1     push tap (and fault) on the card stream first
+//   fault=drop:0.05,dup:0.05,reorder:0.05,corrupt:0.01,delay:20,seed:3
+//                       push fault and configure it ("fault drop 0.05" ...)
+//                       before the card stream is linked under eth
 //
-//   netup [-a A.B.C.D/LEN] [-g GW] [-d DEVICE] [-t] [-f]
+//   netup [-a A.B.C.D/LEN] [-g GW] [-d DEVICE] [-t] [-f] [-F SPEC]
 #include "user.h"
 #include "streams/stropts.h"
 #include "netctl.h"
@@ -85,17 +88,18 @@ bootarg(char *args, const char *key, char *out, int max)
 int
 main(int argc, char *argv[])
 {
-  char addr[40] = "", gw[20] = "", dev[40] = "/dev/e1000/0";
+  char addr[40] = "", gw[20] = "", dev[40] = "/dev/e1000/0", faultspec[128] = "";
   int tap = 0, fault = 0, c;
-  while((c = getopt(argc, argv, "a:g:d:tf")) != -1){
+  while((c = getopt(argc, argv, "a:g:d:tfF:")) != -1){
     switch(c){
     case 'a': strlcpy(addr, optarg, sizeof(addr)); break;
     case 'g': strlcpy(gw, optarg, sizeof(gw)); break;
     case 'd': strlcpy(dev, optarg, sizeof(dev)); break;
     case 't': tap = 1; break;
     case 'f': fault = 1; break;
+    case 'F': fault = 1; strlcpy(faultspec, optarg, sizeof(faultspec)); break;
     default:
-      fprintf(2, "usage: netup [-a A.B.C.D/LEN] [-g GW] [-d DEVICE] [-t] [-f]\n");
+      fprintf(2, "usage: netup [-a A.B.C.D/LEN] [-g GW] [-d DEVICE] [-t] [-f] [-F SPEC]\n");
       return 2;
     }
   }
@@ -126,8 +130,12 @@ main(int argc, char *argv[])
     }
     if(bootarg(args, "tap", v, sizeof(v)) && v[0] == '1')
       tap = 1;
-    if(bootarg(args, "fault", v, sizeof(v)) && v[0] == '1')
+    char spec[128];
+    if(bootarg(args, "fault", spec, sizeof(spec))){
       fault = 1;
+      if(strchr(spec, ':'))
+        strlcpy(faultspec, spec, sizeof(faultspec));
+    }
   }
 
   int card = open(dev, O_RDWR);
@@ -137,8 +145,27 @@ main(int argc, char *argv[])
   }
   if(tap)
     must(ioctl(card, I_PUSH, (long)"tap"), "push tap", card);
-  if(fault)
+  if(fault){
     must(ioctl(card, I_PUSH, (long)"fault"), "push fault", card);
+    // "drop:0.05,seed:3" -> "fault drop 0.05", "fault seed 3"
+    for(char *p = faultspec; *p; ){
+      char *item = p;
+      while(*p && *p != ',')
+        p++;
+      if(*p)
+        *p++ = 0;
+      char *colon = strchr(item, ':');
+      if(colon == 0){
+        fprintf(2, "%s: fault setting %s: want NAME:VALUE\n", prog, item);
+        return 1;
+      }
+      *colon = 0;
+      char cmd[80];
+      snprintf(cmd, sizeof(cmd), "fault %s %s", item, colon + 1);
+      if(ctl(card, cmd) < 0)
+        return 1;
+    }
+  }
 
   int eth = must_open("/dev/eth");
   int ifindex = ioctl(eth, I_PLINK, card);    // the mux id

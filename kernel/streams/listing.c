@@ -123,13 +123,17 @@ text_stream(struct snap *s, struct stdata *sd)
 {
   char flags[64];
   flags[0] = 0;
-  if(sd->sd_flag & STHANGUP)
+  acquire(&sd->sd_lock);
+  uint f = sd->sd_flag;
+  int err = sd->sd_rerr || sd->sd_werr;
+  release(&sd->sd_lock);
+  if(f & STHANGUP)
     safestrcpy(flags + strlen(flags), "hangup,", sizeof(flags) - strlen(flags));
-  if(sd->sd_rerr || sd->sd_werr)
+  if(err)
     safestrcpy(flags + strlen(flags), "error,", sizeof(flags) - strlen(flags));
-  if(sd->sd_flag & STLINKED)
+  if(f & STLINKED)
     safestrcpy(flags + strlen(flags), "linked,", sizeof(flags) - strlen(flags));
-  if(sd->sd_flag & STCLOSING)
+  if(f & STCLOSING)
     safestrcpy(flags + strlen(flags), "closing,", sizeof(flags) - strlen(flags));
   if(flags[0])
     flags[strlen(flags) - 1] = 0;
@@ -208,6 +212,10 @@ dot_stream(struct snap *s, struct stdata *sd)
             rd(&up->q_stats.bytes), rd(&up->q_stats.drops) ? "\\ndrops!" : "");
   }
   tput(s, "  }\n");
+  // the driver of an upper stream of a multiplexor points at its node
+  if(sd->sd_tab && sd->sd_tab->st_muxrinit && mux_has_links(sd->sd_major))
+    TPRINTF(s, "  s%dq%d -> mux%d [style=dotted, arrowhead=none];\n",
+            sd->sd_id, pos, sd->sd_major);
 }
 
 // Each link: from the multiplexing driver (a node per driver) to the
@@ -296,11 +304,6 @@ snapshot(int dot)
       mux_list(dot_muxnode, m);
       kmfree(m);
     }
-    // upper streams of a multiplexor point at its node
-    for(struct stdata *sd = st_all; sd; sd = sd->sd_next)
-      if(sd->sd_tab && sd->sd_tab->st_muxrinit && !(sd->sd_flag & STCLOSING))
-        TPRINTF(s, "  s%dq%d -> mux%d [style=dotted, arrowhead=none];\n",
-                sd->sd_id, sd->sd_nmod + 1, sd->sd_major);
     mux_list(dot_link, s);
     tput(s, "}\n");
   } else {

@@ -233,11 +233,11 @@ strlink(struct stdata *upper, int fd, int persistent)
   }
   strop_end(lower);
   int id = l->l_id;
+  mux_end();
   if(err){
     kmfree(l);
-    strrele(lower);
+    strrele(lower);   // after mux_end: this may dismantle it
   }
-  mux_end();
   return err ? err : id;
 }
 
@@ -334,6 +334,17 @@ strunlink_closing(struct stdata *sd)
     unlink1(sd, l, 1, &dead);
   mux_end();
   bury(dead);
+}
+
+int
+mux_has_links(int major)
+{
+  acquire(&mux_lock);
+  struct stlink *l = links;
+  while(l && l->l_upmajor != major)
+    l = l->l_next;
+  release(&mux_lock);
+  return l != 0;
 }
 
 // For the listing: calls fn on each link with the mux lock held.

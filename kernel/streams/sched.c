@@ -76,7 +76,7 @@ svc_thread(void *arg)
       rl.tail = 0;
     q->q_sflag &= ~QS_ENAB;
     q->q_sflag |= QS_RUNNING;
-    rl.runs++;
+    __atomic_add_fetch(&rl.runs, 1, __ATOMIC_RELAXED);
     release(&rl.lock);
 
     // When the stream is being plumbed the run is skipped: plumb_end
@@ -130,7 +130,7 @@ sched_detach(queue_t *q)
 ulong
 sched_runs(void)
 {
-  return rl.runs;
+  return __atomic_load_n(&rl.runs, __ATOMIC_RELAXED);
 }
 
 void

@@ -138,7 +138,7 @@ int  strgstats(uint64 uarg);                  // I_GSTATS
 int  strlink(struct stdata *upper, int fd, int persistent);
 int  strunlink(struct stdata *upper, int muxid, int persistent);
 void strunlink_closing(struct stdata *sd);    // close: undo its I_LINKs
-int  mux_count(void);
+int  mux_has_links(int major);                  // links under that driver?
 void mux_list(void (*fn)(struct stlink *l, void *arg), void *arg);
 
 // keep.c
