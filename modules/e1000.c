@@ -40,6 +40,7 @@
 #define RDH      0x2810
 #define RDT      0x2818
 #define RDTR     0x2820
+#define ITR      0x00c4
 #define TDBAL    0x3800
 #define TDBAH    0x3804
 #define TDLEN    0x3808
@@ -74,6 +75,7 @@
 #define NTX       128
 #define RXBUFSZ   2048
 #define NCARD     4
+#define ITR_US    40               // interrupt throttling interval
 
 struct rx_desc { uint64 addr; uint16 len, csum; uint8 status, errors; uint16 special; };
 struct tx_desc { uint64 addr; uint16 len; uint8 cso, cmd, status, css; uint16 special; };
@@ -104,6 +106,14 @@ static uint32 rd(struct card *c, int r) { return c->regs[r / 4]; }
 static void wr(struct card *c, int r, uint32 v) { c->regs[r / 4] = v; }
 
 static int tx_free(struct card *c) { return NTX - 1 - (c->tx_tail - c->tx_head); }
+
+// The ring is full and frames wait: ask for an interrupt when the card
+// has sent some. Lock held.
+static void
+tx_wait(struct card *c)
+{
+  wr(c, IMS, ICR_TXDW);
+}
 
 // Free the messages of descriptors the card has finished. Lock held.
 static void
@@ -226,6 +236,7 @@ e1000_wput(queue_t *q, mblk_t *mp)
       tx_one(c, mp);
       release(&c->lock);
     } else {
+      tx_wait(c);
       release(&c->lock);
       putq(q, mp);
     }
@@ -262,6 +273,7 @@ e1000_wsrv(queue_t *q)
     acquire(&c->lock);
     tx_reclaim(c);
     if(tx_free(c) == 0){
+      tx_wait(c);
       release(&c->lock);
       putbq(q, mp);    // the transmit-done interrupt enables us again
       return 0;
@@ -369,6 +381,8 @@ e1000_intr(void *arg)
 
   // Transmit: free what was sent; let waiting frames onto the ring.
   tx_reclaim(c);
+  if(icr & ICR_TXDW)
+    wr(c, IMC, ICR_TXDW);      // until the ring fills up again
   int wake_tx = claimed && (icr & ICR_TXDW) && WR(rq)->q_first;
   release(&c->lock);
   if(wake_tx)
@@ -429,8 +443,14 @@ card_init(struct card *c, struct pci_dev *pd)
   wr(c, TIPG, 10 | (8 << 10) | (6 << 20));
 
   wr(c, CTRL, rd(c, CTRL) | CTRL_SLU);
-  wr(c, RDTR, 0);              // interrupt on every frame: lowest latency
-  wr(c, IMS, ICR_RXT0 | ICR_RXDMT0 | ICR_RXO | ICR_TXDW | ICR_LSC);
+  // At most one interrupt per ITR_US: under load many frames share one
+  // interrupt (each costs an exit to the emulator); idle latency grows by
+  // at most that much.
+  wr(c, RDTR, 0);
+  wr(c, ITR, ITR_US * 1000 / 256);
+  // Transmit-done interrupts are only wanted while frames wait for room
+  // on the ring (tx_wait): sent frames are otherwise reclaimed lazily.
+  wr(c, IMS, ICR_RXT0 | ICR_RXDMT0 | ICR_RXO | ICR_LSC);
   irq_register(pd->irq, e1000_intr, c);
   c->present = 1;
   return 0;

@@ -225,3 +225,27 @@ def test_hostile_frames(h):
                     "%s grew by %d, sent %d" % (key, grew, n))
     p = l.peer_run(["ping", "-c", "5", "-i", "0.1", "-W", "2", lanlib.guest_addr(1)], timeout=60)
     h.check("pings_after", " 0% packet loss" in p.stdout, p.stdout)
+
+
+def test_two_cards_in_one_guest(h):
+    """Card 0 on QEMU user networking (plumbed at boot), card 1 on the LAN,
+    plumbed by hand with netup: both work at once, each its own interface."""
+    l = need_root(h)
+    tap = l._tap(9)
+    args = ["-netdev", "user,id=u0",
+            "-device", "e1000,netdev=u0,bus=pcie.0,romfile=,mac=52:54:00:12:34:56",
+            "-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no" % tap,
+            "-device", "e1000,netdev=n0,bus=pcie.0,romfile=,mac=%s" % lanlib.guest_mac(9),
+            "-append", "net=user"]
+    m = lanlib.NsMachine(l.lan_ns, smp=h.smp, extra_args=args)
+    try:
+        out = run_ok(m, "ls /dev/e1000")
+        assert re.search(r"\b0\b", out) and re.search(r"\b1\b", out), out
+        run_ok(m, "netup -d /dev/e1000/1 -a 10.10.0.9/24")
+        out = run_ok(m, "ifconfig")
+        assert "if0 10.0.2.15/24" in out and "if1 10.10.0.9/24" in out, out
+        assert "if1 addr %s" % lanlib.guest_mac(9) in out, out
+        h.check("lan_card", "1 received" in run_ok(m, "ping -c 1 -W 3000 10.10.0.100"))
+        h.check("user_card", "1 received" in run_ok(m, "ping -c 1 -W 3000 10.0.2.2"))
+    finally:
+        m.close()

@@ -32,7 +32,7 @@ OUT = os.path.join(qemu.REPO, "docs", "perf-network.md")
 RECEIVER = r'''
 import socket, sys, time
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b5))
-s.bind(("eth0", 0)); s.settimeout(3.0)
+s.bind(("eth0", socket.htons(0x88b5))); s.settimeout(3.0)
 print("ready", flush=True)
 n = b = 0; first = last = None
 try:
