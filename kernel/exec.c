@@ -115,7 +115,7 @@ add_perm(pagetable_t pt, uint64 va, int perm)
 static uint64
 load_image(pagetable_t pt, struct inode *ip, struct elfhdr *eh, int *err)
 {
-  uint64 sz = 0;
+  uint64 sz = 0, lowest = ~0UL;
   int nload = 0;
   *err = -ENOEXEC;
   for(int i = 0; i < eh->phnum; i++){
@@ -139,10 +139,17 @@ load_image(pagetable_t pt, struct inode *ip, struct elfhdr *eh, int *err)
     if((*err = load_segment(pt, ph.vaddr, ip, ph.off, ph.filesz)) < 0)
       goto bad;
     *err = -ENOEXEC;
+    if(ph.vaddr < lowest)
+      lowest = ph.vaddr;
     nload++;
   }
   if(nload == 0 || eh->entry >= sz)
     goto bad;
+  // Pages below the image (page 0 at least: programs start at 0x1000)
+  // stay mapped but out of the user's reach, so that a null pointer
+  // faults in the program and gives EFAULT in system calls.
+  for(uint64 va = 0; va + PGSIZE <= PGROUNDDOWN(lowest); va += PGSIZE)
+    uvmclear(pt, va);
   *err = 0;
   return sz;
 

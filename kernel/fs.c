@@ -6,10 +6,12 @@
 //     a path walk holds one inode lock at a time, parent before child;
 //   - the inode table's spinlock protects ref counts and identities;
 //   - buffer sleeplocks protect block contents. Outside a log operation
-//     a process holds at most one buffer at a time; inside one it may
-//     hold an inode's index blocks and then a bitmap block, never the
-//     other way round. This is what lets the log's commit lock all the
-//     blocks of a transaction without deadlock.
+//     a process never waits for a buffer while it holds another (read-
+//     ahead takes several, but only ones it can have without waiting);
+//     inside an operation it may hold an inode's index blocks and then a
+//     bitmap block or a newly allocated block, never the other way
+//     round. This is what lets the log's commit lock all the blocks of a
+//     transaction without deadlock.
 //
 // Every change to the disk happens inside begin_op()/end_op(), including
 // iput() when it frees an inode, so callers of iput() must be in one.
@@ -376,6 +378,25 @@ inode_slot(struct inode *ip, int slot, int alloc)
   return ip->addrs[slot];
 }
 
+// Middle block number idx of the doubly indirect tree, or 0.
+// Sequential access stays in one middle block for 256 blocks, so the
+// last one is remembered rather than looked up in the top block again.
+static uint
+mid_block(struct inode *ip, uint idx, int alloc)
+{
+  if(ip->mid_blk && ip->mid_idx == idx)
+    return ip->mid_blk;
+  uint top = inode_slot(ip, DINDIRECT_SLOT, alloc);
+  if(top == 0)
+    return 0;
+  uint mid = index_entry(ip->dev, top, idx, alloc);
+  if(mid){
+    ip->mid_idx = idx;
+    ip->mid_blk = mid;
+  }
+  return mid;
+}
+
 // Disk block holding block bn of the file, or 0 (hole, or no space when
 // alloc is set, or bn beyond MAXFILE).
 static uint
@@ -392,24 +413,48 @@ bmap(struct inode *ip, uint bn, int alloc)
   bn -= NINDIRECT;
 
   if(bn < NDINDIRECT){
-    // Sequential access stays in one middle block for 256 blocks:
-    // remember it rather than reading the top block every time.
-    uint mid;
-    if(ip->mid_blk && ip->mid_idx == bn / NINDIRECT){
-      mid = ip->mid_blk;
-    } else {
-      uint top = inode_slot(ip, DINDIRECT_SLOT, alloc);
-      if(top == 0)
-        return 0;
-      mid = index_entry(ip->dev, top, bn / NINDIRECT, alloc);
-      if(mid == 0)
-        return 0;
-      ip->mid_idx = bn / NINDIRECT;
-      ip->mid_blk = mid;
-    }
-    return index_entry(ip->dev, mid, bn % NINDIRECT, alloc);
+    uint mid = mid_block(ip, bn / NINDIRECT, alloc);
+    return mid ? index_entry(ip->dev, mid, bn % NINDIRECT, alloc) : 0;
   }
   return 0;
+}
+
+// Map count blocks from bn on (without allocating) into addr[], reading
+// each index block once for the whole run rather than once per block.
+static void
+bmap_range(struct inode *ip, uint bn, uint count, uint *addr)
+{
+  uint i = 0;
+  while(i < count){
+    uint b = bn + i;
+    if(b < NDIRECT){
+      addr[i++] = ip->addrs[b];
+      continue;
+    }
+    uint ib, first, span;   // index block, first entry, entries left in it
+    if(b < NDIRECT + NINDIRECT){
+      ib = ip->addrs[INDIRECT_SLOT];
+      first = b - NDIRECT;
+    } else if(b < MAXFILE){
+      uint d = b - NDIRECT - NINDIRECT;
+      ib = mid_block(ip, d / NINDIRECT, 0);
+      first = d % NINDIRECT;
+    } else {
+      ib = 0;
+      first = 0;
+    }
+    span = NINDIRECT - first;
+    if(span > count - i)
+      span = count - i;
+    if(ib == 0){
+      memset(addr + i, 0, span * sizeof(uint));
+    } else {
+      struct buf *bp = bread(ip->dev, ib);
+      memmove(addr + i, (uint *)bp->data + first, span * sizeof(uint));
+      brelse(bp);
+    }
+    i += span;
+  }
 }
 
 // Free block b and, for an index block (depth > 0), everything below it.
@@ -494,27 +539,12 @@ fetch_blocks(uint dev, const uint *addr, int n)
   }
 }
 
-// Blocks bn.. of a file (ip locked). Maps them all first, since mapping
-// may read index blocks and sleep, and fetch_blocks must not sleep while
-// it holds buffers.
-static void
-prefetch(struct inode *ip, uint bn, uint count)
-{
-  uint addr[RA_MAX];
-  uint lastbn = (ip->size + BSIZE - 1) / BSIZE;   // blocks in the file
-  if(count > RA_MAX)
-    count = RA_MAX;
-  if(bn >= lastbn)
-    return;
-  if(count > lastbn - bn)
-    count = lastbn - bn;
-  for(uint i = 0; i < count; i++)
-    addr[i] = bmap(ip, bn + i, 0);
-  fetch_blocks(ip->dev, addr, count);
-}
-
 // Read up to n bytes at off (ip locked). Returns the bytes read (0 at or
 // past the end), or -EFAULT if the destination was bad from the start.
+//
+// Works in runs of up to RA_MAX blocks: map the run, fetch what is not
+// cached in one batch (for a sequential reader, RA_AHEAD blocks more),
+// then copy block by block.
 int
 readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 {
@@ -523,34 +553,44 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
   if(n > ip->size - off)
     n = ip->size - off;
 
-  uint first = off / BSIZE;
-  uint need = (off + n - 1) / BSIZE - first + 1;
-  if(first == ip->ra_next && first > 0)
-    need += RA_AHEAD;
-  if(need > 1)
-    prefetch(ip, first, need);
-
+  uint addr[RA_MAX];
+  uint fileblocks = (ip->size + BSIZE - 1) / BSIZE;
+  int sequential = off / BSIZE == ip->ra_next && off > 0;
   uint tot = 0;
   while(tot < n){
-    uint m = BSIZE - off % BSIZE;
-    if(m > n - tot)
-      m = n - tot;
-    if(tot > 0 && (off / BSIZE - first) % RA_MAX == 0)
-      prefetch(ip, off / BSIZE, RA_MAX);   // a long read: next batch
-    uint a = bmap(ip, off / BSIZE, 0);
-    int r;
-    if(a == 0){
-      r = either_copyout(user_dst, dst, zeros, m);
-    } else {
-      struct buf *bp = bread(ip->dev, a);
-      r = either_copyout(user_dst, dst, bp->data + off % BSIZE, m);
-      brelse(bp);
+    uint bn = off / BSIZE;
+    uint run = (off + (n - tot) - 1) / BSIZE - bn + 1;   // blocks still wanted
+    if(run > RA_MAX)
+      run = RA_MAX;
+    // Read ahead for long reads, and for sequential ones when they enter
+    // a new block (not on every byte of a reader going byte by byte).
+    uint fetch = run;
+    if(run > 1 || (sequential && off % BSIZE == 0))
+      fetch = run + RA_AHEAD < RA_MAX ? run + RA_AHEAD : RA_MAX;
+    if(fetch > fileblocks - bn)
+      fetch = fileblocks - bn;
+    bmap_range(ip, bn, fetch, addr);
+    if(fetch > 1)
+      fetch_blocks(ip->dev, addr, fetch);
+
+    for(uint i = 0; i < run && tot < n; i++){
+      uint m = BSIZE - off % BSIZE;
+      if(m > n - tot)
+        m = n - tot;
+      int r;
+      if(addr[i] == 0){
+        r = either_copyout(user_dst, dst, zeros, m);
+      } else {
+        struct buf *bp = bread(ip->dev, addr[i]);
+        r = either_copyout(user_dst, dst, bp->data + off % BSIZE, m);
+        brelse(bp);
+      }
+      if(r < 0)
+        return tot > 0 ? (int)tot : -EFAULT;
+      tot += m;
+      off += m;
+      dst += m;
     }
-    if(r < 0)
-      return tot > 0 ? (int)tot : -EFAULT;
-    tot += m;
-    off += m;
-    dst += m;
   }
   ip->ra_next = off / BSIZE;
   return tot;

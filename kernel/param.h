@@ -13,7 +13,7 @@
 #define MAXARG       32     // max exec arguments
 #define MAXOPBLOCKS  16     // max # of blocks any FS op writes
 #define LOGSIZE      (MAXOPBLOCKS*3)  // max data blocks in on-disk log
-#define NBUF         (MAXOPBLOCKS*4)  // size of disk block cache
+#define NBUF         256    // size of disk block cache (the log may hold 3*MAXOPBLOCKS)
 #define FSSIZE       65536  // size of file system in blocks (64 MiB)
 #define MAXPATH      256    // maximum file path name
 #define USERSTACK    4      // user stack pages

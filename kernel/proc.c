@@ -444,7 +444,10 @@ void
 wakeup(void *chan)
 {
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
-    if(p == myproc())
+    // An unused slot cannot be asleep on chan, and a process that gets the
+    // slot later sees the condition our caller already changed: skip it
+    // without the lock (most slots are unused; this is a hot path).
+    if(p == myproc() || __atomic_load_n(&p->state, __ATOMIC_RELAXED) == UNUSED)
       continue;
     acquire(&p->lock);
     if(p->state == SLEEPING && p->chan == chan)

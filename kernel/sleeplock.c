@@ -14,6 +14,7 @@ initsleeplock(struct sleeplock *lk, char *name)
   initlock(&lk->lk, "sleeplock");
   lk->name = name;
   lk->locked = 0;
+  lk->waiters = 0;
   lk->pid = 0;
 }
 
@@ -21,8 +22,11 @@ void
 acquiresleep(struct sleeplock *lk)
 {
   acquire(&lk->lk);
-  while(lk->locked)
+  while(lk->locked){
+    lk->waiters++;
     sleep(lk, &lk->lk);
+    lk->waiters--;
+  }
   lk->locked = 1;
   lk->pid = myproc() ? myproc()->pid : -1;
   release(&lk->lk);
@@ -34,7 +38,8 @@ releasesleep(struct sleeplock *lk)
   acquire(&lk->lk);
   lk->locked = 0;
   lk->pid = 0;
-  wakeup(lk);
+  if(lk->waiters)       // wakeup scans every process: skip it when idle
+    wakeup(lk);
   release(&lk->lk);
 }
 

@@ -6,6 +6,7 @@
 
 struct sleeplock {
   uint locked;
+  int waiters;         // processes asleep in acquiresleep
   struct spinlock lk;
   char *name;
   int pid;

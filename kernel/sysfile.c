@@ -574,8 +574,8 @@ is_ancestor(struct inode *dir, struct inode *dp)
     }
     ilock(cur);
     uint up = dir_find(cur, "..", 0);
-    iunlock(cur);
     struct inode *next = up ? iget(cur->dev, up) : 0;
+    iunlock(cur);
     iput(cur);
     if(next == 0)
       return 1;   // cannot tell: refuse the move
@@ -758,8 +758,9 @@ sys_exec(void)
   argaddr(1, &uargv);
   memset(argv, 0, sizeof(argv));
 
-  // Copy the argument strings into the kernel, one page each.
-  for(int i = 0; uargv != 0; i++){
+  // Copy the argument strings into the kernel, one page each. A null
+  // argv is a bad address like any other (page 0 is never the user's).
+  for(int i = 0; ; i++){
     uint64 uarg;
     if(fetchaddr(uargv + i * sizeof(uint64), &uarg) < 0){
       r = -EFAULT;
