@@ -651,7 +651,8 @@ arpdev_read(struct file *f, uint64 dst, int n)
   return r;
 }
 
-static struct devsw arpdev = { .read = arpdev_read };
+static int arpdev_open(struct file *f) { return 0; }
+static struct devsw arpdev = { .open = arpdev_open, .read = arpdev_read };
 
 static void
 arp_init(int unused)

@@ -1,0 +1,245 @@
+// netstack.c: the host-side network stack of netstack.h – the fakenic
+// driver and the plumbing. Not a test by itself.
+#include "kshim.h"
+#include "errno.h"
+#include "streams/stream.h"
+#include "streams/stropts.h"
+#include "ether.h"
+#include "netctl.h"
+#include "netstack.h"
+
+// the few C library calls used here (no system headers beside defs.h)
+void *calloc(unsigned long n, unsigned long size);
+void free(void *p);
+long atol(const char *s);
+char *strstr(const char *hay, const char *needle);
+
+void streams_init(void);
+void callout_init(void);
+
+static const uint8 mymac[6] = NS_MAC;
+
+// Whole pages (arp's /dev/arp listing uses one): the shim has only kmalloc.
+void *kalloc(void) { return calloc(1, 4096); }
+void kfree(void *p) { free(p); }
+
+// ---------------------------------------------------------------- fakenic
+
+static struct spinlock nic_lock;
+static queue_t *nic_rq;
+static struct sentframe { struct sentframe *next; int len; uint8 data[ETH_MAXFRAME]; } *sent_first, *sent_last;
+static int nic_ready;
+
+static int
+nic_wput(queue_t *q, mblk_t *mp)
+{
+  if(DB_TYPE(mp) == M_DATA){
+    struct sentframe *f = calloc(1, sizeof(*f));
+    for(mblk_t *b = mp; b && f->len < ETH_MAXFRAME; b = b->b_cont){
+      int n = MBLKL(b) < ETH_MAXFRAME - f->len ? MBLKL(b) : ETH_MAXFRAME - f->len;
+      memcpy(f->data + f->len, b->b_rptr, n);
+      f->len += n;
+    }
+    freemsg(mp);
+    acquire(&nic_lock);
+    if(sent_last) sent_last->next = f; else sent_first = f;
+    sent_last = f;
+    wakeup(&sent_first);
+    release(&nic_lock);
+    return 0;
+  }
+  if(DB_TYPE(mp) == M_IOCTL && ((struct iocblk *)mp->b_rptr)->ioc_cmd == DL_INFO){
+    struct dl_info info;
+    memset(&info, 0, sizeof(info));
+    memcpy(info.addr, mymac, 6);
+    info.link_up = 1;
+    info.mtu = ETH_MTU;
+    mblk_t *dp = allocb(sizeof(info), BPRI_MED);
+    memcpy(dp->b_wptr, &info, sizeof(info));
+    dp->b_wptr += sizeof(info);
+    if(mp->b_cont)
+      freemsg(unlinkb(mp));
+    linkb(mp, dp);
+    miocack(q, mp, sizeof(info), 0);
+    return 0;
+  }
+  if(DB_TYPE(mp) == M_IOCTL){
+    miocnak(q, mp, 0, EINVAL);
+    return 0;
+  }
+  if(DB_TYPE(mp) == M_FLUSH){
+    if(*mp->b_rptr & FLUSHR){
+      *mp->b_rptr &= ~FLUSHW;
+      qreply(q, mp);
+      return 0;
+    }
+  }
+  freemsg(mp);
+  return 0;
+}
+
+static int nic_rput(queue_t *q, mblk_t *mp) { putnext(q, mp); return 0; }
+
+static int
+nic_open(queue_t *rq, int minor, int oflag, int sflag)
+{
+  acquire(&nic_lock);
+  if(nic_rq){
+    release(&nic_lock);
+    return EBUSY;
+  }
+  nic_rq = rq;
+  release(&nic_lock);
+  return 0;
+}
+
+static int
+nic_close(queue_t *rq, int oflag)
+{
+  acquire(&nic_lock);
+  nic_rq = 0;
+  release(&nic_lock);
+  return 0;
+}
+
+static struct module_info nic_info = { 2100, "fakenic", 0, ETH_MAXFRAME, 65536, 16384, 0 };
+static struct qinit nic_rinit = { .qi_putp = nic_rput, .qi_qopen = nic_open,
+                                  .qi_qclose = nic_close, .qi_minfo = &nic_info };
+static struct qinit nic_winit = { .qi_putp = nic_wput, .qi_minfo = &nic_info };
+static const char *const nic_devs[] = { "fakenic", 0 };
+static const struct streamtab nic_tab = {
+  .st_rdinit = &nic_rinit, .st_wrinit = &nic_winit, .st_flags = STR_DRIVER,
+  .st_provides = "frames", .st_devices = nic_devs,
+};
+STREAMS_MODULE(nic_tab);
+
+void
+ns_inject(const uint8 *frame, int len)
+{
+  mblk_t *mp = allocb(len > 0 ? len : 1, BPRI_MED);
+  if(mp == 0)
+    return;
+  memcpy(mp->b_wptr, frame, len);
+  mp->b_wptr += len;
+  acquire(&nic_lock);
+  queue_t *rq = nic_rq;
+  int ok = rq && strclaim(rq);
+  release(&nic_lock);
+  if(!ok){
+    freemsg(mp);
+    return;
+  }
+  putnext(rq, mp);
+  strrelease(rq);
+}
+
+int
+ns_sent(uint8 *buf, int max, int ms)
+{
+  uint64 deadline = uptime_ms() + ms;
+  acquire(&nic_lock);
+  while(sent_first == 0 && uptime_ms() < deadline)
+    sleep_until(&sent_first, &nic_lock, deadline);
+  struct sentframe *f = sent_first;
+  if(f){
+    sent_first = f->next;
+    if(sent_first == 0)
+      sent_last = 0;
+  }
+  release(&nic_lock);
+  if(f == 0)
+    return 0;
+  int n = f->len < max ? f->len : max;
+  memcpy(buf, f->data, n);
+  free(f);
+  return n;
+}
+
+void
+ns_flush_sent(void)
+{
+  uint8 buf[ETH_MAXFRAME];
+  while(ns_sent(buf, sizeof(buf), 0) > 0)
+    ;
+}
+
+// ---------------------------------------------------------------- plumbing
+
+int
+ns_ctl(const char *dev, const char *text, char *ans, int max)
+{
+  int fd = kshim_open(dev, 2);
+  if(fd < 0)
+    return fd;
+  static char buf[STRIOCMAX];
+  int n = strlen(text);
+  memcpy(buf, text, n);
+  struct strioctl sc = { NET_CTL, 0, n, buf };
+  int r = kshim_ioctl(fd, I_STR, (long)&sc);
+  if(r >= 0 && ans){
+    int m = sc.ic_len < max - 1 ? sc.ic_len : max - 1;
+    memcpy(ans, buf, m > 0 ? m : 0);
+    ans[m > 0 ? m : 0] = 0;
+  }
+  kshim_close(fd);
+  return r;
+}
+
+static int
+fd_ctl(int fd, const char *text)
+{
+  char buf[NETCTL_MAX];
+  int n = strlen(text);
+  memcpy(buf, text, n);
+  struct strioctl sc = { NET_CTL, 0, n, buf };
+  return kshim_ioctl(fd, I_STR, (long)&sc);
+}
+
+int
+ns_up(void)
+{
+  if(!nic_ready){
+    initlock(&nic_lock, "fakenic");
+    streams_init();
+    callout_init();
+    nic_ready = 1;
+  }
+  int r, card = kshim_open("fakenic", 2);
+  if(card < 0)
+    return card;
+  int eth = kshim_open("eth", 2);
+  int muxid = kshim_ioctl(eth, I_PLINK, card);
+  if(muxid < 0)
+    return muxid;
+  int lnk = kshim_open("eth", 2);
+  char cmd[64];
+  snprintf(cmd, sizeof(cmd), "bind #%d 0x0800", muxid);
+  if((r = fd_ctl(lnk, cmd)) < 0)
+    return r;
+  if((r = kshim_ioctl(lnk, I_PUSH, (long)"arp")) < 0)
+    return r;
+  int ip = kshim_open("ip", 2);
+  int ipmux = kshim_ioctl(ip, I_PLINK, lnk);
+  if(ipmux < 0)
+    return ipmux;
+  snprintf(cmd, sizeof(cmd), "addr #%d %s", ipmux, NS_ADDR);
+  if((r = fd_ctl(ip, cmd)) < 0)
+    return r;
+  kshim_close(card);
+  kshim_close(eth);
+  kshim_close(lnk);
+  kshim_close(ip);
+  return 0;
+}
+
+void
+ns_down(void)
+{
+  int ip = kshim_open("ip", 2);
+  kshim_ioctl(ip, I_PUNLINK, MUXID_ALL);
+  kshim_close(ip);
+  int eth = kshim_open("eth", 2);
+  kshim_ioctl(eth, I_PUNLINK, MUXID_ALL);
+  kshim_close(eth);
+  ns_flush_sent();
+}

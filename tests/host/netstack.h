@@ -1,0 +1,29 @@
+// netstack.h: a network stack on the host, for tests and fuzzing. The
+// real eth, arp and ip modules run on the STREAMS framework under the
+// kernel shim (kshim.h), plumbed exactly as netup does it, over "fakenic":
+// a driver whose frames go to a list the test reads and whose received
+// frames the test injects. Used by tests/host/test_netstack.c and the
+// fuzz harness tests/fuzz/fuzz_net.c.
+#ifndef NETSTACK_H
+#define NETSTACK_H
+#include "types.h"
+
+#define NS_MAC   { 0x52, 0x54, 0x00, 0xaa, 0x00, 0x01 }
+#define NS_ADDR  "10.0.0.1/24"
+
+// Plumb fakenic -> eth -> (eth stream + arp) -> ip and give ip NS_ADDR.
+// Returns 0 or -errno.
+int  ns_up(void);
+// Take it all down again (I_PUNLINK MUXID_ALL everywhere).
+void ns_down(void);
+// Hand a frame to eth as if the card had received it.
+void ns_inject(const uint8 *frame, int len);
+// Frames the stack sent, oldest first. Returns its length, or 0 if none
+// (waits up to ms milliseconds for one).
+int  ns_sent(uint8 *buf, int max, int ms);
+void ns_flush_sent(void);
+// Send a NET_CTL text to a device ("ip", as in /dev/devices); answer
+// (if any) into ans.
+int  ns_ctl(const char *dev, const char *text, char *ans, int max);
+
+#endif
