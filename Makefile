@@ -21,6 +21,16 @@ PYTHON   ?= python3
 HOSTCC   ?= cc
 LWIP_SRC ?= $(B)/lwip/lwip-2.1.3
 
+# The kernel's TCP is compiled from the lwIP tree, and which files exist
+# is decided while this Makefile is read; so when the tree is missing
+# (fresh clone, after `make clean`) the installer runs right now, before
+# anything else. It unpacks the cached download, or fetches it.
+ifeq ($(wildcard $(LWIP_SRC)/src/core/tcp.c),)
+ifneq ($(filter-out clean distclean,$(or $(MAKECMDGOALS),all)),)
+$(shell LWIP_SRC='$(LWIP_SRC)' scripts/install-deps.sh --check-or-install >&2)
+endif
+endif
+
 # Cross tool prefix: the bare-metal toolchain if present, else the Linux
 # one (both work for a freestanding kernel). Evaluated once, at parse
 # time; when neither exists we name the one the installer provides.
@@ -77,6 +87,35 @@ BENCH_PROGS := $(call prog,$(wildcard tests/bench/*.c))
 UPROGS      := $(USER_PROGS) $(GUEST_PROGS) $(BENCH_PROGS)
 UOBJS       := $(patsubst %,$(B)/%.o,$(basename $(wildcard user/*.c tests/guest/*.c tests/bench/*.c)))
 
+# ------------------------------------------------------------ lwIP
+# (This section belongs to the TCP driver.) TCP is lwIP 2.1.3's, compiled
+# straight from the fetched tree in $(LWIP_SRC) - nothing of lwIP is kept
+# in this repository - together with our port: modules/lwipopts.h,
+# modules/arch/cc.h and modules/lwip-port/ (the lock, heap, randomness
+# and the glue to our ip module). Only lwIP's TCP core and the few files
+# it needs are built; lwIP's IP, netif, timers and APIs are not. The tcp
+# driver and the port see lwIP's headers; the rest of the kernel does not.
+# Without the tree, the kernel is built without TCP and says so.
+LWIP_CORE := core/tcp.c core/tcp_in.c core/tcp_out.c core/pbuf.c core/mem.c \
+             core/memp.c core/def.c core/inet_chksum.c core/ip.c \
+             core/ipv4/ip4_addr.c core/init.c
+LWIP_INC  := -Imodules/lwip-port -I$(LWIP_SRC)/src/include
+ifneq ($(wildcard $(LWIP_SRC)/src/core/tcp.c),)
+LWIP_OBJS := $(patsubst %.c,$(B)/lwip-obj/%.o,$(LWIP_CORE)) \
+             $(patsubst %.c,$(B)/%.o,$(wildcard modules/lwip-port/*.c))
+KOBJS     += $(LWIP_OBJS)
+$(B)/modules/tcp.o: KCFLAGS += $(LWIP_INC)
+$(B)/modules/lwip-port/%.o: KCFLAGS += $(LWIP_INC)
+# lwIP's own files: our flags, but its warnings are not ours to fix.
+$(B)/lwip-obj/%.o: $(LWIP_SRC)/src/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,lwip/$*.c)$(CC) $(KCFLAGS) $(LWIP_INC) -Wno-error $(DEPFLAGS) -c -o $@ $<
+else
+$(warning lwIP not found in $(LWIP_SRC): kernel built without TCP (`make deps` fetches it))
+KOBJS     := $(filter-out $(B)/modules/tcp.o,$(KOBJS))
+endif
+# ------------------------------------------------------------ end of lwIP
+
 # ------------------------------------------------------------ disk image
 
 MKFS    := $(B)/mkfs
@@ -92,11 +131,12 @@ ETC_FILES   := $(foreach f,$(ETC_FILES),$(if $(wildcard $(f)/.),,$(f)))
 SHARE_FILES := $(foreach f,$(wildcard configs/share/*),$(if $(wildcard $(f)/.),,$(f)))
 
 # Extra files for the image as GUESTPATH=HOSTFILE pairs. lwIP's licence
-# travels with the system that contains lwIP code; it is added whenever
-# the fetched tree is there (make qemu/test/bench fetch it first).
-LWIP_COPYING := $(wildcard $(LWIP_SRC)/COPYING)
+# travels with the system that contains lwIP code. The tree comes from
+# the installer (unpacked from its download cache, or fetched), so even a
+# plain `make` after `make clean` gets it back.
+LWIP_COPYING := $(LWIP_SRC)/COPYING
 FS_EXTRA     ?=
-FS_EXTRA     += $(if $(LWIP_COPYING),/COPYING.lwip=$(LWIP_COPYING))
+FS_EXTRA     += /COPYING.lwip=$(LWIP_COPYING)
 FS_EXTRA_HOST := $(foreach e,$(FS_EXTRA),$(word 2,$(subst =, ,$(e))))
 
 # One quoted shell word per spec line; directories before their files.
@@ -200,6 +240,9 @@ $(FS_SPEC): FORCE
 $(FS_IMG): $(MKFS) $(FS_SPEC) $(UPROGS) $(ETC_FILES) $(SHARE_FILES) README.md $(FS_EXTRA_HOST)
 	$(call say,MKFS,$@)$(MKFS) $@ $(FS_SPEC)
 
+$(LWIP_COPYING):
+	@LWIP_SRC='$(LWIP_SRC)' scripts/install-deps.sh --check-or-install
+
 # ------------------------------------------------------------ running
 
 QEMUOPTS = -machine virt -bios none -kernel $(KERNEL) -m 256M -smp $(SMP) \
@@ -251,6 +294,15 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) tests/bench/bench.py --smp $(SMP) --out docs/perf.md
+	@$(PYTHON) tests/bench/bench_net.py
+
+# Fuzz every harness of tests/fuzz/ for FUZZ_SECONDS each (make test runs
+# them for 10 s); `make fuzz FUZZ=net` picks one.
+FUZZ_SECONDS ?= 1800
+FUZZ ?=
+.PHONY: fuzz
+fuzz: deps
+	@$(PYTHON) tests/fuzz/fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ)
 
 # ------------------------------------------------------------ docs
 
@@ -259,6 +311,7 @@ SVGS := $(patsubst docs/%.dot,$(B)/docs/%.svg,$(DOTS))
 
 .PHONY: docs
 docs: $(SVGS)
+	@:
 
 # dot reports many problems as warnings with exit status 0; any output on
 # stderr fails the rule.

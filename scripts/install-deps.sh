@@ -67,6 +67,11 @@ need graphviz "graphviz" dot
 need python3 "Python 3" python3
 need gcc "host C compiler" cc
 need xz-utils "xz decompressor" xz
+# for `make test`: LANs of guests with Linux as a peer, captures, fuzzing
+need iproute2 "ip (network namespaces, bridges, taps)" ip
+need iputils-ping "ping" ping
+need tshark "tshark (reads captures)" tshark
+need clang "clang (libFuzzer harnesses)" clang
 
 if [ ${#missing_pkgs[@]} -gt 0 ]; then
   if [ "$mode" = check ] || ! is_root || ! have apt-get; then

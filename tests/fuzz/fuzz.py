@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""fuzz.py: build and run the libFuzzer harnesses of tests/fuzz/.
+
+Every tests/fuzz/fuzz_NAME.c is one harness: clang compiles it with the
+real sources named on its first line (`// FUZZ-SOURCES: ...`) under
+-fsanitize=fuzzer,address,undefined. Its seed corpus is the committed
+folder tests/fuzz/corpus/NAME/; new inputs found while fuzzing go to
+build/fuzz/corpus/NAME/ (not committed), findings to build/fuzz/.
+
+    fuzz.py --seconds 10            every harness: replay seeds, then fuzz 10 s
+    fuzz.py --seconds 1800 net      one harness for half an hour (make fuzz)
+
+Prints one `PASS fuzz/NAME ...` or `FAIL fuzz/NAME: ...` line per harness
+with executions per second and coverage (libFuzzer's "cov"), exits 1 on
+any finding. Used by tests/test_fuzz.py (make test) and `make fuzz`.
+"""
+
+import argparse
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(REPO, "build", "fuzz")
+CFLAGS = ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all",
+          "-Ikernel", "-Iuser/lib", "-Imodules", "-I.", "-Itests/host", "-w",
+          # the kernel's sleep(chan, lock) must not replace the C library's
+          # sleep(seconds), which libFuzzer's own threads call
+          "-Dsleep=kernel_sleep"]
+
+
+def harnesses():
+    out = []
+    for src in sorted(glob.glob(os.path.join(REPO, "tests", "fuzz", "fuzz_*.c"))):
+        name = os.path.basename(src)[len("fuzz_"):-2]
+        with open(src) as f:
+            first = f.readline()
+        m = re.match(r"\s*//\s*FUZZ-SOURCES:\s*(.*)", first)
+        out.append((name, src, m.group(1).split() if m else []))
+    return out
+
+
+def build(name, src, sources):
+    os.makedirs(BUILD, exist_ok=True)
+    binary = os.path.join(BUILD, "fuzz_" + name)
+    cmd = ["clang"] + CFLAGS + [os.path.relpath(src, REPO)] + sources + ["-o", binary,
+                                                                         "-lpthread"]
+    p = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    return binary if p.returncode == 0 else None, p.stdout
+
+
+def run(name, binary, seconds):
+    seeds = os.path.join(REPO, "tests", "fuzz", "corpus", name)
+    work = os.path.join(BUILD, "corpus", name)
+    os.makedirs(work, exist_ok=True)
+    art = os.path.join(BUILD, "findings", name) + os.sep
+    os.makedirs(art, exist_ok=True)
+    dirs = [work] + ([seeds] if os.path.isdir(seeds) else [])
+    cmd = [binary, "-max_total_time=%d" % seconds, "-timeout=10", "-rss_limit_mb=2048",
+           "-print_final_stats=1", "-artifact_prefix=" + art] + dirs
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0:abort_on_error=0")
+    p = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, errors="replace", timeout=seconds + 120, env=env)
+    out = p.stdout
+    execs = re.findall(r"stat::number_of_executed_units:\s*(\d+)", out)
+    speed = re.findall(r"exec/s: (\d+)", out)
+    cov = re.findall(r"cov: (\d+)", out)
+    summary = "execs %s, exec/s %s, cov %s" % (execs[-1] if execs else "?",
+                                                speed[-1] if speed else "?",
+                                                cov[-1] if cov else "?")
+    return p.returncode == 0, summary, out
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Run the libFuzzer harnesses.")
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("names", nargs="*", help="harness names (default: all)")
+    args = ap.parse_args()
+    if shutil.which("clang") is None:
+        print("FAIL fuzz: clang is not installed (scripts/install-deps.sh installs it)")
+        return 1
+    bad = 0
+    for name, src, sources in harnesses():
+        if args.names and name not in args.names:
+            continue
+        binary, log = build(name, src, sources)
+        if binary is None:
+            print("FAIL fuzz/%s: does not compile" % name)
+            print("\n".join("    | " + l for l in log.splitlines()[:20]))
+            bad += 1
+            continue
+        ok, summary, out = run(name, binary, args.seconds)
+        if ok:
+            print("PASS fuzz/%s (%d s: %s)" % (name, args.seconds, summary), flush=True)
+        else:
+            bad += 1
+            print("FAIL fuzz/%s: finding (%s)" % (name, summary), flush=True)
+            print("\n".join("    | " + l for l in out.splitlines()[-40:]))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
