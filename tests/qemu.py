@@ -38,6 +38,7 @@ QEMU = os.environ.get("QEMU", "qemu-system-riscv64")
 PROMPT = re.compile(r"(?:^|\n)\$ ")
 PANIC = re.compile(r"(?:^|\n)panic: [^\n]*")
 TAIL_CHARS = 1500
+TMP_PREFIX = "xv6test-"
 
 
 class GuestError(Exception):
@@ -91,6 +92,42 @@ for _sig in (signal.SIGTERM, signal.SIGHUP):
         pass
 
 
+def _sweep_stale_tmpdirs():
+    """Remove temp directories (each holding a 64 MiB image) left by
+    harness processes that were killed outright. Each directory names its
+    owner's pid; it is stale when that process is gone."""
+    root = tempfile.gettempdir()
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(TMP_PREFIX):
+            continue
+        path = os.path.join(root, name)
+        try:
+            with open(os.path.join(path, "owner")) as f:
+                pid = int(f.read().strip())
+            os.kill(pid, 0)
+            continue                      # owner still running
+        except ProcessLookupError:
+            pass                          # owner gone: stale
+        except PermissionError:
+            continue                      # someone else's live process
+        except (OSError, ValueError):
+            # No owner file yet (being created) or unreadable: only take
+            # it if it has been lying around for a while.
+            try:
+                if time.time() - os.path.getmtime(path) < 600:
+                    continue
+            except OSError:
+                continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
+_swept = False
+
+
 def _die_with_parent():
     """Runs in the child before exec: ask Linux to SIGKILL QEMU when the
     harness process dies, even by SIGKILL. Best effort elsewhere."""
@@ -129,7 +166,13 @@ class Machine:
         self._eof = False
         self._cond = threading.Condition()
         self._reader = None
-        self._tmpdir = tempfile.mkdtemp(prefix="xv6test-")
+        global _swept
+        if not _swept:
+            _swept = True
+            _sweep_stale_tmpdirs()
+        self._tmpdir = tempfile.mkdtemp(prefix=TMP_PREFIX)
+        with open(os.path.join(self._tmpdir, "owner"), "w") as f:
+            f.write("%d\n" % os.getpid())
         self.image = os.path.join(self._tmpdir, "fs.img")
         for path in (kernel, image):
             if not os.path.exists(path):

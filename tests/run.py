@@ -7,8 +7,9 @@ Runs, in order, printing one line per result:
      `// HOSTTEST-SOURCES: a.c b.c` (paths from the repository root);
   2. for each hart count (default 1 and 2), on one booted guest:
      every test module tests/test_*.py (its `test_*(h)` functions get a
-     harness.Harness), then every guest test program tests/guest/ut_*.c
-     as /bin/ut_*, whose PASS/FAIL/DONE lines are parsed.
+     harness.Harness), then every guest test program tests/guest/P*.c
+     for P in GUEST_PREFIXES (ut_, st_) as /bin/P*, whose PASS/FAIL/DONE
+     lines are parsed; then `halt`, and build/fsck checks the disk left.
 Ends with the exact line `N passed, M failed` (`, K skipped` when some
 test was skipped). Exit status 1 if anything failed or nothing ran.
 
@@ -34,7 +35,7 @@ import harness   # noqa: E402
 import qemu      # noqa: E402
 
 REPO = qemu.REPO
-GUEST_PREFIXES = ("ut_",)          # tests/guest programs run by this runner
+GUEST_PREFIXES = ("ut_", "st_")    # tests/guest programs run by this runner
 HOST_CC = os.environ.get("HOSTCC", "cc")
 HOST_CFLAGS = ["-g", "-O1", "-fsanitize=address,undefined",
                "-fno-sanitize-recover=all", "-Ikernel", "-Iuser/lib",

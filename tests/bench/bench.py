@@ -30,12 +30,14 @@ last. All figures come from QEMU's TCG emulation of a RISC-V `virt`
 machine, so they measure this host as much as the kernel: compare rows
 taken on the same host.
 
-- boot: QEMU start to the first `$ ` prompt, median of %d boots.
+- boot: QEMU start to the first `$ ` prompt (no network card), median of %d boots.
 - pipe: MB/s (10^6 bytes) through a pipe, 1 MiB transfers from a child.
 - getpid: microseconds per system call round trip.
+- load: the host's 1-minute load average when the run started (other
+  work on the host slows every figure down).
 
-| date (UTC) | harts | boot ms | pipe MB/s | getpid us | QEMU |
-| --- | --- | --- | --- | --- | --- |
+| date (UTC) | harts | boot ms | pipe MB/s | getpid us | QEMU | load |
+| --- | --- | --- | --- | --- | --- | --- |
 """ % BOOTS
 ROW_RE = re.compile(r"^\| \d{4}-\d\d-\d\d")
 KEEP_ROWS = 30
@@ -63,6 +65,10 @@ def parse_bench(output):
 
 
 def measure(smp, min_ms):
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = float("nan")
     boots = []
     last = None
     for i in range(BOOTS):
@@ -88,6 +94,7 @@ def measure(smp, min_ms):
         "boot_ms": statistics.median(boots),
         "pipe_mbs": p["bytes"] / 1e6 / (p["ms"] / 1000.0),
         "getpid_us": g["ms"] * 1000.0 / g["calls"],
+        "load": load,
     }
 
 
@@ -97,8 +104,9 @@ def write_perf(path, smp, res):
         with open(path) as f:
             rows = [l.rstrip("\n") for l in f if ROW_RE.match(l)]
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
-    rows.append("| %s | %d | %.0f | %.1f | %.2f | %s |" % (
-        now, smp, res["boot_ms"], res["pipe_mbs"], res["getpid_us"], qemu_version()))
+    rows.append("| %s | %d | %.0f | %.1f | %.2f | %s | %.1f |" % (
+        now, smp, res["boot_ms"], res["pipe_mbs"], res["getpid_us"], qemu_version(),
+        res["load"]))
     rows = rows[-KEEP_ROWS:]
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     tmp = path + ".tmp"
