@@ -76,8 +76,9 @@ class NsMachine(qemu.Machine):
 
 
 class Lan:
-    def __init__(self, smp=2, root=None):
+    def __init__(self, smp=2, root=None, pcap_dir=None):
         self.smp = smp
+        self.pcap_dir = pcap_dir     # QEMU's filter-dump: guestN.pcap per guest
         ok, self.why_not_root = have_root()
         self.root = ok if root is None else (root and ok)
         tag = "%d%d" % (os.getpid() % 10000, random.randrange(100))
@@ -133,9 +134,17 @@ class Lan:
         else:
             netdev = "socket,id=n0,mcast=230.0.0.1:%d,localaddr=127.0.0.1" % self.mcast_port
         boot = ("net=%s node=%d %s" % (net, node, extra_boot)).strip()
+        dump = []
+        if self.pcap_dir:
+            dump = ["-object", "filter-dump,id=f0,netdev=n0,file=%s" %
+                    os.path.abspath(self.pcap_path(node))]
         return ["-netdev", netdev,
                 "-device", "e1000,netdev=n0,bus=pcie.0,romfile=,mac=%s" % guest_mac(node),
-                "-append", boot]
+                "-append", boot] + dump
+
+    def pcap_path(self, node):
+        """Where QEMU records every frame of guest `node`'s link."""
+        return os.path.join(self.pcap_dir, "guest%d.pcap" % node)
 
     def guest(self, node, extra_boot="", boot_timeout=90, net="lan"):
         """Boot guest `node` (1..250) on the LAN and wait until its stack is up."""

@@ -249,3 +249,23 @@ def test_two_cards_in_one_guest(h):
         h.check("user_card", "1 received" in run_ok(m, "ping -c 1 -W 3000 10.0.2.2"))
     finally:
         m.close()
+
+
+def test_filter_dump_records_the_link(h):
+    """QEMU's filter-dump keeps a pcap of a guest's link (scripts/lan.py
+    uses it); tshark reads our frames from it."""
+    with tempfile.TemporaryDirectory() as d:
+        l = lanlib.Lan(smp=h.smp, pcap_dir=d)
+        try:
+            m = l.guest(4)
+            other = l.guest(5)
+            run_ok(m, "ping -c 2 -i 100 10.10.0.5")
+            m.close()
+            other.close()
+            rows = lanlib.tshark_fields(l.pcap_path(4), ["eth.src", "icmp.type", "arp.opcode"])
+        finally:
+            l.close()
+    ours = [r for r in rows if r[0] == lanlib.guest_mac(4)]
+    h.check("arp_request", any(r[2] == "1" for r in ours), repr(rows))
+    h.check("echo_requests", sum(1 for r in ours if r[1] == "8") == 2, repr(rows))
+    h.check("echo_replies_in", sum(1 for r in rows if r[1] == "0") == 2, repr(rows))
