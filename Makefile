@@ -245,7 +245,7 @@ $(LWIP_COPYING):
 
 # ------------------------------------------------------------ running
 
-QEMUOPTS = -machine virt -bios none -kernel $(KERNEL) -m 256M -smp $(SMP) \
+QEMUOPTS = -machine virt,aclint=on -bios none -kernel $(KERNEL) -m 256M -smp $(SMP) \
 	-nographic -global virtio-mmio.force-legacy=false \
 	-drive file=$(FS_IMG),if=none,format=raw,id=x0 \
 	-device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0 $(NETOPTS) $(QEMUEXTRA)

@@ -12,6 +12,7 @@
 
 uint64 boot_dtb;              // set by start() from a1
 static char args[256];
+int have_sswi;                // the device tree lists an ACLINT SSWI
 
 #define FDT_MAGIC      0xd00dfeed
 #define FDT_BEGIN_NODE 1
@@ -27,8 +28,9 @@ be32(const void *p)
   return ((uint32)b[0] << 24) | ((uint32)b[1] << 16) | ((uint32)b[2] << 8) | b[3];
 }
 
-// Walk the structure block looking for /chosen/bootargs. The tree comes
-// from QEMU, but a bad one must still only make us find nothing.
+// Walk the structure block looking for /chosen/bootargs and for the
+// ACLINT SSWI node (inter-processor interrupts). The tree comes from QEMU,
+// but a bad one must still only make us find nothing.
 static void
 parse_fdt(const uint8 *fdt)
 {
@@ -51,6 +53,8 @@ parse_fdt(const uint8 *fdt)
       depth++;
       if(depth == 2 && strncmp(name, "chosen", 6) == 0 && (name[6] == 0 || name[6] == '@'))
         in_chosen = 1;
+      if(strcmp(name, "sswi@2f00000") == 0)
+        have_sswi = 1;
       p += (len + 1 + 3) & ~3;
     } else if(tok == FDT_END_NODE){
       if(depth == 2)
@@ -68,7 +72,6 @@ parse_fdt(const uint8 *fdt)
         int n = len < sizeof(args) - 1 ? len : sizeof(args) - 1;
         memmove(args, p, n);
         args[n] = 0;
-        return;
       }
       p += (len + 3) & ~3;
     } else if(tok == FDT_NOP){

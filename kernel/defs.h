@@ -96,6 +96,7 @@ void        procdump(void);
 void swtch(struct context *old, struct context *new);
 
 // trap.c
+void ipi_send(int hart);        // wake hart from wfi (no-op without SSWI)
 void trapinit(void);
 void trapinithart(void);
 void usertrapret(void);
@@ -135,6 +136,7 @@ uint64 poll_seq(void);                          // current wakeup sequence numbe
 int    poll_wait(uint64 seq, uint64 deadline_ms);
 
 // bootargs.c
+extern int have_sswi;          // inter-processor interrupts available
 void   bootargs_early(void);
 void   bootargs_init(void);
 

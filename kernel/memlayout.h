@@ -4,6 +4,9 @@
 // Physical map (from QEMU's hw/riscv/virt.c memory map):
 //   0x00100000  test device ("sifive,test"): write to power off / reboot
 //   0x02000000  CLINT (unused: timers use the Sstc stimecmp CSR)
+//   0x02f00000  ACLINT SSWI (with -machine virt,aclint=on): a write of 1 to
+//               the word of hart N raises a supervisor software interrupt
+//               there – our inter-processor interrupt
 //   0x0c000000  PLIC interrupt controller
 //   0x10000000  UART0 (16550)
 //   0x10001000  virtio-mmio slot 0 (our disk)
@@ -14,6 +17,7 @@
 #define MEMLAYOUT_H
 
 #define TESTDEV     0x00100000L
+#define SSWI        0x02f00000L
 #define UART0       0x10000000L
 #define UART0_IRQ   10
 #define VIRTIO0     0x10001000L

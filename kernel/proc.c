@@ -341,8 +341,14 @@ scheduler(void)
       release(&p->lock);
     }
     if(!ran){
+      // Nothing to run: wait for an interrupt. A hart that makes a
+      // process runnable sends us an IPI (kick_idle), so a wakeup does not
+      // wait for the next timer tick.
+      c->idle = 1;
+      __sync_synchronize();
       intr_on();
       asm volatile("wfi");
+      c->idle = 0;
     }
   }
 }
@@ -440,9 +446,25 @@ sleep_until(void *chan, struct spinlock *lk, uint64 deadline_ms)
   return timedout;
 }
 
+// A process just became runnable: if some other hart is idle in wfi,
+// interrupt it so that it can run the process now.
+static void
+kick_idle(void)
+{
+  int me = cpuid();
+  for(int i = 0; i < NCPU; i++){
+    if(i != me && cpus[i].started && cpus[i].idle){
+      cpus[i].idle = 0;
+      ipi_send(i);
+      return;
+    }
+  }
+}
+
 void
 wakeup(void *chan)
 {
+  int woke = 0;
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
     // An unused slot cannot be asleep on chan, and a process that gets the
     // slot later sees the condition our caller already changed: skip it
@@ -450,9 +472,16 @@ wakeup(void *chan)
     if(p == myproc() || __atomic_load_n(&p->state, __ATOMIC_RELAXED) == UNUSED)
       continue;
     acquire(&p->lock);
-    if(p->state == SLEEPING && p->chan == chan)
+    if(p->state == SLEEPING && p->chan == chan){
       p->state = RUNNABLE;
+      woke = 1;
+    }
     release(&p->lock);
+  }
+  if(woke){
+    push_off();
+    kick_idle();
+    pop_off();
   }
 }
 
@@ -463,6 +492,7 @@ wakeup_timeouts(uint64 now)
   if(now < next_deadline)
     return;
   uint64 next = ~0UL;
+  int kick = 0;
   next_deadline = ~0UL;
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
     acquire(&p->lock);
@@ -471,6 +501,7 @@ wakeup_timeouts(uint64 now)
         p->timedout = 1;
         p->wake_ms = 0;
         p->state = RUNNABLE;
+        kick = 1;
       } else if(p->wake_ms < next){
         next = p->wake_ms;
       }
@@ -479,6 +510,8 @@ wakeup_timeouts(uint64 now)
   }
   if(next < next_deadline)
     next_deadline = next;
+  if(kick)
+    kick_idle();
 }
 
 int

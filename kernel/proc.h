@@ -22,6 +22,7 @@ struct cpu {
   int noff;                // depth of push_off() nesting
   int intena;              // were interrupts enabled before push_off()?
   int started;
+  volatile int idle;       // in wfi in the scheduler: an IPI wakes it
 };
 
 extern struct cpu cpus[NCPU];

@@ -33,6 +33,7 @@
 
 // scause values we handle
 #define SCAUSE_INTR          (1UL << 63)
+#define SCAUSE_S_SOFT        (SCAUSE_INTR | 1)
 #define SCAUSE_S_TIMER       (SCAUSE_INTR | 5)
 #define SCAUSE_S_EXTERNAL    (SCAUSE_INTR | 9)
 #define SCAUSE_ECALL_U       8

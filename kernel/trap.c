@@ -44,10 +44,22 @@ irq_register(int irq, void (*handler)(void *), void *arg)
 
 // Handle an interrupt if that is what scause says. Returns 2 for a timer
 // interrupt, 1 for another device, 0 if it was not an interrupt.
+void
+ipi_send(int hart)
+{
+  if(have_sswi)
+    *(volatile uint32 *)(SSWI + 4 * hart) = 1;
+}
+
 static int
 devintr(void)
 {
   uint64 scause = csr_read(scause);
+  if(scause == SCAUSE_S_SOFT){
+    // An IPI: its only job was to end a wfi; the scheduler looks again.
+    csr_clear(sip, IE_SSIE);
+    return 1;
+  }
   if(scause == SCAUSE_S_EXTERNAL){
     int irq = plic_claim();
     if(irq == UART0_IRQ)

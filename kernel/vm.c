@@ -34,6 +34,8 @@ kvminit(void)
 
   kvmmap(kpt, TESTDEV, TESTDEV, PGSIZE, PTE_R | PTE_W);
   kvmmap(kpt, UART0, UART0, PGSIZE, PTE_R | PTE_W);
+  if(have_sswi)
+    kvmmap(kpt, SSWI, SSWI, 0x4000, PTE_R | PTE_W);
   kvmmap(kpt, VIRTIO0, VIRTIO0, PGSIZE, PTE_R | PTE_W);
   kvmmap(kpt, PLIC, PLIC, 0x400000, PTE_R | PTE_W);
   // PCIe: configuration space of buses 0..15 and the first 16 MiB of the

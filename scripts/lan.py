@@ -53,7 +53,7 @@ def main():
             image = os.path.join(pcaps, "fs%d.img" % node)
             subprocess.run(["cp", qemu.FS_IMG, image], check=True)
             port = args.base_port + node
-            cmd = [qemu.QEMU, "-machine", "virt", "-bios", "none", "-kernel", qemu.KERNEL,
+            cmd = [qemu.QEMU, "-machine", "virt,aclint=on", "-bios", "none", "-kernel", qemu.KERNEL,
                    "-m", "256M", "-smp", str(args.smp), "-display", "none",
                    "-monitor", "none",
                    "-serial", "tcp:127.0.0.1:%d,server=on,wait=off" % port,

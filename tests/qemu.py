@@ -190,7 +190,7 @@ class Machine:
     # --- lifecycle ---
 
     def command(self):
-        return [QEMU, "-machine", "virt", "-bios", "none",
+        return [QEMU, "-machine", "virt,aclint=on", "-bios", "none",
                 "-kernel", self.kernel, "-m", self.mem,
                 "-smp", str(self.smp),
                 "-display", "none", "-monitor", "none", "-serial", "stdio",

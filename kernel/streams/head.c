@@ -408,6 +408,8 @@ strread(struct stdata *sd, struct file *f, uint64 dst, int n)
   int nonblock = f->flags & O_NONBLOCK;
   if(n < 0)
     return -EINVAL;
+  if(n == 0)
+    return 0;
   int err = side_begin(sd, STRDBUSY, nonblock);
   if(err)
     return err;

@@ -138,6 +138,12 @@ do_istr(struct stdata *sd, uint64 arg)
     return -EFAULT;
   if(sio.ic_len < 0 || sio.ic_len > STRIOCMAX || sio.ic_timout < INFTIM)
     return -EINVAL;
+  // The 'S' commands are the framework's: I_LINK and friends reach
+  // drivers with kernel pointers inside. A user must not forge them.
+  if((sio.ic_cmd & ~0xff) == STR){
+    strreason(sd, "I_STR commands in the 'S' range belong to the stream head");
+    return -EINVAL;
+  }
   int timeout_ms = sio.ic_timout == INFTIM ? 0 :
                    (sio.ic_timout == 0 ? STRTIMOUT : sio.ic_timout) * 1000;
   mblk_t *mp = mkiocmsg(sio.ic_cmd, 0, sio.ic_len);

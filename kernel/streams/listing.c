@@ -112,7 +112,7 @@ text_queue(struct snap *s, struct stdata *sd, queue_t *q, int pos)
           sd->sd_id, pos, qname(q), (q->q_flag & QREADR) ? 'r' : 'w',
           rd(&q->q_stats.msgs), rd(&q->q_stats.bytes), rd(&q->q_stats.drops),
           depth, qbytes, q->q_hiwat, q->q_lowat, full);
-  const char *why = q->q_stats.dropwhy;
+  const char *why = __atomic_load_n(&q->q_stats.dropwhy, __ATOMIC_RELAXED);
   if(why)
     TPRINTF(s, " why=\"%s\"", why);
   tput(s, "\n");

@@ -76,7 +76,8 @@ mballoc(dblk_t *db)
 mblk_t *
 allocb_headroom(int size, int headroom)
 {
-  if(size < 0 || headroom < 0 || size + headroom > STRBUFMAX)
+  if(size < 0 || headroom < 0 || size > STRBUFMAX || headroom > STRBUFMAX ||
+     size + headroom > STRBUFMAX)
     return 0;
   dblk_t *db = dballoc(size + headroom);
   if(db == 0){
@@ -283,7 +284,7 @@ int
 adjmsg(mblk_t *mp, int len)
 {
   int total = msgsize(mp);
-  if(len > total || -len > total)
+  if(len > total || len < -total)
     return 0;
   if(len >= 0){
     for(mblk_t *bp = mp; bp && len > 0; bp = bp->b_cont){

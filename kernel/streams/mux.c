@@ -63,17 +63,28 @@ mux_end(void)
   release(&mux_lock);
 }
 
-// Is driver `to` reachable from driver `from` along existing links?
-// The graph is acyclic (we never let a cycle in), so this ends.
+// Is driver `to` reachable from driver `from` along existing links
+// (upper driver -> lower stream's driver)? A search over driver majors,
+// each visited once, so its cost stays linear whatever users link.
 static int
 reaches(int from, int to)
 {
-  if(from == to)
-    return 1;
-  for(struct stlink *l = links; l; l = l->l_next)
-    if(l->l_upmajor == from && reaches(l->l_lower->sd_major, to))
-      return 1;
-  return 0;
+  char seen[NDEV];
+  memset(seen, 0, sizeof(seen));
+  if(from < 0 || from >= NDEV)
+    return from == to;
+  seen[from] = 1;
+  for(int grew = 1; grew; ){
+    grew = 0;
+    for(struct stlink *l = links; l; l = l->l_next){
+      int up = l->l_upmajor, low = l->l_lower->sd_major;
+      if(up >= 0 && up < NDEV && seen[up] && low >= 0 && low < NDEV && !seen[low]){
+        seen[low] = 1;
+        grew = 1;
+      }
+    }
+  }
+  return to >= 0 && to < NDEV && seen[to];
 }
 
 // Make the lower stream's head run the mux driver's lower qinits, with
@@ -123,10 +134,14 @@ unhook(struct stdata *lower)
   plumb_end(lower);
 }
 
-// Tell the mux driver about a link change; returns 0 or -errno.
+// Tell the mux driver about a link change; returns 0 or -errno. *nak
+// (if given) says whether the driver itself answered no – as opposed to
+// no answer at all, when it may or may not have acted.
 static int
-tellmux(struct stdata *upper, int cmd, struct stlink *l, int flags, int timeout_ms)
+tellmux(struct stdata *upper, int cmd, struct stlink *l, int flags, int timeout_ms, int *nak)
 {
+  if(nak)
+    *nak = 0;
   struct linkblk lb;
   lb.l_qtop = l->l_persistent ? 0 : &upper->sd_drv->qp_q[1];
   lb.l_qbot = l->l_lower->sd_wq;
@@ -140,9 +155,49 @@ tellmux(struct stdata *upper, int cmd, struct stlink *l, int flags, int timeout_
   if(DB_TYPE(ans) == M_IOCNAK){
     int e = ((struct iocblk *)ans->b_rptr)->ioc_error;
     err = -(e > 0 && e < EMAXERRNO ? e : EINVAL);
+    if(nak)
+      *nak = 1;
   }
   freemsg(ans);
   return err;
+}
+
+// Checks before linking lower under upper; the caller holds the mux and
+// lower's STPLUMBOP, so neither the links nor lower's shape change. Returns
+// 0, or -EINVAL with the reason stored in upper.
+static int
+linkcheck(struct stdata *upper, struct stdata *lower, const struct streamtab *mux)
+{
+  char why[STR_ERRLEN];
+  why[0] = 0;
+  acquire(&lower->sd_lock);
+  int already = lower->sd_flag & STLINKED;
+  release(&lower->sd_lock);
+  if(lower == upper){
+    safestrcpy(why, "a stream cannot be linked under itself", sizeof(why));
+  } else if(already){
+    safestrcpy(why, "that stream is already linked under a multiplexor", sizeof(why));
+  } else {
+    acquire(&mux_lock);
+    int cycle = reaches(lower->sd_major, upper->sd_major);
+    release(&mux_lock);
+    if(cycle)
+      snprintf(why, sizeof(why), "linking a %s stream under %s would make a cycle",
+               st_tabname(lower->sd_tab), st_tabname(mux));
+  }
+  // A multiplexor may say what its lower streams must carry (st_requires),
+  // checked like a module's requirement at push time.
+  if(why[0] == 0 && mux->st_requires){
+    const char *have = st_provides_below(lower->sd_wq->q_next);
+    if(have == 0 || strcmp(have, mux->st_requires) != 0)
+      snprintf(why, sizeof(why), "%s needs \"%s\" streams below it, but that stream "
+               "offers \"%s\"", st_tabname(mux), mux->st_requires,
+               have ? have : "nothing declared");
+  }
+  if(why[0] == 0)
+    return 0;
+  strreason(upper, why);
+  return -EINVAL;
 }
 
 int
@@ -164,42 +219,24 @@ strlink(struct stdata *upper, int fd, int persistent)
     strreason(upper, why);
     return -EINVAL;
   }
-  int err = mux_begin(1);
-  if(err)
-    return err;
-  if(lower == upper){
-    strreason(upper, "a stream cannot be linked under itself");
-    mux_end();
-    return -EINVAL;
-  }
-  acquire(&lower->sd_lock);
-  int already = lower->sd_flag & STLINKED;
-  release(&lower->sd_lock);
-  if(already){
-    strreason(upper, "that stream is already linked under a multiplexor");
-    mux_end();
-    return -EINVAL;
-  }
-  acquire(&mux_lock);
-  int cycle = reaches(lower->sd_major, upper->sd_major);
-  release(&mux_lock);
-  if(cycle){
-    snprintf(why, sizeof(why), "linking a %s stream under %s would make a cycle",
-             st_tabname(lower->sd_tab), st_tabname(mux));
-    strreason(upper, why);
-    mux_end();
-    return -EINVAL;
-  }
   struct stlink *l = kmalloc(sizeof(*l));
-  if(l == 0){
-    mux_end();
+  if(l == 0)
     return -ENOSR;
-  }
-  if((err = strop_begin(lower, 1)) != 0){
+  int err = mux_begin(1);
+  if(err){
     kmfree(l);
-    mux_end();
     return err;
   }
+  if(lower == upper)
+    err = linkcheck(upper, lower, mux);   // before locking lower twice
+  else if((err = strop_begin(lower, 1)) == 0 && (err = linkcheck(upper, lower, mux)) != 0)
+    strop_end(lower);
+  if(err){
+    mux_end();
+    kmfree(l);
+    return err;
+  }
+
   strhold(lower);
   l->l_persistent = persistent;
   l->l_upmajor = upper->sd_major;
@@ -214,10 +251,15 @@ strlink(struct stdata *upper, int fd, int persistent)
   st_nlinks++;
   release(&mux_lock);
 
-  err = tellmux(upper, persistent ? I_PLINK : I_LINK, l, IOC_INTR, STRTIMOUT * 1000);
+  int nak;
+  err = tellmux(upper, persistent ? I_PLINK : I_LINK, l, IOC_INTR, STRTIMOUT * 1000, &nak);
   if(err == 0){
     qpair_procs(lower, lower->sd_head, 1);
   } else {
+    // Interrupted or timed out: the driver may have taken the link after
+    // all. Make it forget before the lower stream is given back.
+    if(!nak)
+      tellmux(upper, persistent ? I_PUNLINK : I_UNLINK, l, IOC_IGNERR, STRCLOSE_MS, 0);
     acquire(&mux_lock);
     for(struct stlink **pp = &links; *pp; pp = &(*pp)->l_next)
       if(*pp == l){
@@ -250,7 +292,7 @@ unlink1(struct stdata *upper, struct stlink *l, int force, struct stlink **dead)
 {
   int flags = force ? IOC_IGNERR : IOC_INTR;
   int err = tellmux(upper, l->l_persistent ? I_PUNLINK : I_UNLINK, l, flags,
-                    force ? STRCLOSE_MS : STRTIMOUT * 1000);
+                    force ? STRCLOSE_MS : STRTIMOUT * 1000, 0);
   if(err && !force)
     return err;
   struct stdata *lower = l->l_lower;

@@ -264,7 +264,7 @@ void
 qdrop(queue_t *q, mblk_t *mp, const char *why)
 {
   stat_add(&q->q_stats.drops, 1);
-  q->q_stats.dropwhy = why;
+  __atomic_store_n(&q->q_stats.dropwhy, why, __ATOMIC_RELAXED);
   freemsg(mp);
 }
 

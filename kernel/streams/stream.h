@@ -172,7 +172,9 @@ struct streamtab {
                                  // index (e.g. {"loop", 0}); 0-terminated
   const char *st_provides;       // what a module pushed on top of this gets
                                  // (e.g. "bytes"); 0 = what is below it
-  const char *st_requires;       // modules: what must sit right below; 0 = any
+  const char *st_requires;       // modules: what must sit right below them;
+                                 // multiplexors: what linked streams must
+                                 // carry (checked at I_LINK); 0 = anything
   const char *(*st_canpush)(queue_t *below); // optional check at I_PUSH:
                                  // 0 if fine, else the reason it is not
   void (*st_init)(int major);    // optional boot hook; major is -1 for a module
