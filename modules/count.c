@@ -13,7 +13,7 @@
 #include "streams/demo.h"
 
 static struct module_info count_info = {
-  .mi_idnum = 1004, .mi_idname = "count",
+  .mi_idnum = 104, .mi_idname = "count",
   .mi_minpsz = 0, .mi_maxpsz = INFPSZ, .mi_hiwat = 16384, .mi_lowat = 4096,
 };
 

@@ -19,7 +19,7 @@
 #define HANGUP_MARK 'H'   // an M_CTL travelling in the data's order
 
 static struct module_info loop_info = {
-  .mi_idnum = 1001, .mi_idname = "loop",
+  .mi_idnum = 101, .mi_idname = "loop",
   .mi_minpsz = 0, .mi_maxpsz = 4096, .mi_hiwat = 16384, .mi_lowat = 4096,
 };
 
@@ -103,7 +103,7 @@ loop_wsrv(queue_t *q)
       putbq(q, mp);
       break;
     }
-    putq(RD(q), mp);
+    put(RD(q), mp);   // through loop_rput, so the read side counts it
   }
   return 0;
 }
@@ -135,7 +135,8 @@ loop_rsrv(queue_t *q)
   return 0;
 }
 
-// Messages put on the read side directly (none in normal use) just queue.
+// The read side's put procedure: messages from the write side queue here
+// for loop_rsrv.
 static int
 loop_rput(queue_t *q, mblk_t *mp)
 {

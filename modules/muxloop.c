@@ -7,6 +7,10 @@
 // With a loop stream linked below, writing "hello" to /dev/muxloop travels
 // muxloop -> (modules of the lower stream) -> loop and back up.
 //
+// It does no flow control of its own: when the next queue is full it
+// drops the message (counted, with the reason, in `streams -v`), so a
+// writer that never reads cannot fill the kernel's memory.
+//
 // Links are the driver's, not one upper stream's: an I_PLINK made by a
 // command that has exited keeps working for the next opener. Because the
 // table is global, every put into another stream is bracketed by
@@ -29,11 +33,11 @@ static struct mxlink {
 } mx[NMUXLINK];
 
 static struct module_info mux_info = {
-  .mi_idnum = 1005, .mi_idname = "muxloop",
+  .mi_idnum = 105, .mi_idname = "muxloop",
   .mi_minpsz = 0, .mi_maxpsz = 4096, .mi_hiwat = 16384, .mi_lowat = 4096,
 };
 static struct module_info muxlow_info = {
-  .mi_idnum = 1006, .mi_idname = "muxloop-lower",
+  .mi_idnum = 106, .mi_idname = "muxloop-lower",
   .mi_minpsz = 0, .mi_maxpsz = INFPSZ, .mi_hiwat = 16384, .mi_lowat = 4096,
 };
 
@@ -122,7 +126,11 @@ mux_uwput(queue_t *q, mblk_t *mp)
       best = &mx[i];
   if(best == 0){
     release(&mx_lock);
-    qreply(q, mp);   // nothing linked: loop straight back
+    // nothing linked: loop straight back
+    if(canputnext(RD(q)))
+      qreply(q, mp);
+    else
+      qdrop(q, mp, "muxloop: reader not keeping up");
     return 0;
   }
   best->up = RD(q);
@@ -133,7 +141,10 @@ mux_uwput(queue_t *q, mblk_t *mp)
     qdrop(q, mp, "muxloop: lower stream busy");
     return 0;
   }
-  putnext(bot, mp);
+  if(canputnext(bot))
+    putnext(bot, mp);
+  else
+    qdrop(q, mp, "muxloop: lower stream full");
   strrelease(bot);
   return 0;
 }
@@ -175,7 +186,10 @@ mux_lrput(queue_t *q, mblk_t *mp)
     qdrop(q, mp, "muxloop: no upper stream to deliver to");
     return 0;
   }
-  putnext(up, mp);
+  if(canputnext(up))
+    putnext(up, mp);
+  else
+    qdrop(q, mp, "muxloop: upper stream full");
   strrelease(up);
   return 0;
 }

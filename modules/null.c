@@ -6,7 +6,7 @@
 #include "streams/stream.h"
 
 static struct module_info null_info = {
-  .mi_idnum = 1002, .mi_idname = "null",
+  .mi_idnum = 102, .mi_idname = "null",
   .mi_minpsz = 0, .mi_maxpsz = INFPSZ, .mi_hiwat = 16384, .mi_lowat = 4096,
 };
 

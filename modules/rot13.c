@@ -10,7 +10,7 @@
 #include "streams/stream.h"
 
 static struct module_info rot13_info = {
-  .mi_idnum = 1003, .mi_idname = "rot13",
+  .mi_idnum = 103, .mi_idname = "rot13",
   .mi_minpsz = 0, .mi_maxpsz = INFPSZ, .mi_hiwat = 16384, .mi_lowat = 4096,
 };
 

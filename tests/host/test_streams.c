@@ -77,6 +77,18 @@ static struct streamtab qmod_tab = {
 };
 STREAMS_MODULE(qmod_tab);
 
+// "pickymux": a multiplexing driver whose lower streams must carry "frames".
+static int drop_put(queue_t *q, mblk_t *mp) { freemsg(mp); return 0; }
+static struct module_info pm_info = { 2004, "pickymux", 0, INFPSZ, 1024, 256, 0 };
+static struct qinit pm_init = { .qi_putp = drop_put, .qi_minfo = &pm_info };
+static const char *const pm_devices[] = { "pickymux", 0 };
+static struct streamtab pickymux_tab = {
+  .st_rdinit = &pm_init, .st_wrinit = &pm_init, .st_muxrinit = &pm_init,
+  .st_muxwinit = &pm_init, .st_flags = STR_DRIVER, .st_devices = pm_devices,
+  .st_requires = "frames",
+};
+STREAMS_MODULE(pickymux_tab);
+
 // ---------------------------------------------------------------- helpers
 
 static struct str_stats
@@ -143,7 +155,7 @@ contains(const char *hay, const char *needle)
 static void
 test_basic(void)
 {
-  char buf[64];
+  char buf[STR_ERRLEN];
   int fd = kshim_open("loop", O_RDWR);
   CHECK("basic/open", fd >= 0);
   EXPECT("basic/write", kshim_write(fd, "hello", 5), 5);
@@ -163,7 +175,7 @@ test_basic(void)
 static void
 test_plumbing(void)
 {
-  char buf[64], name[FMNAMESZ + 1];
+  char buf[STR_ERRLEN], name[FMNAMESZ + 1];
   int fd = kshim_open("loop", O_RDWR);
   EXPECT("plumb/pop_empty", kshim_ioctl(fd, I_POP, 0), -EINVAL);
   EXPECT("plumb/look_empty", kshim_ioctl(fd, I_LOOK, (long)name), -EINVAL);
@@ -230,7 +242,7 @@ test_plumbing(void)
 static void
 test_istr(void)
 {
-  char buf[64];
+  char buf[STR_ERRLEN];
   int fd = kshim_open("loop", O_RDWR);
   kshim_ioctl(fd, I_PUSH, (long)"count");
   for(int i = 0; i < 3; i++)
@@ -264,6 +276,9 @@ test_istr(void)
   EXPECT("istr/badlen", istr(fd, LOOP_ECHOCMD, data, STRIOCMAX + 1, 0), -EINVAL);
   EXPECT("istr/badtimout", istr(fd, LOOP_ECHOCMD, data, 1, -5), -EINVAL);
   EXPECT("istr/efault_arg", kshim_ioctl(fd, I_STR, 8), -EFAULT);
+  struct linkblk fake = { 0, (queue_t *)0x1234, 7 };
+  EXPECT("istr/no_forged_link", istr(fd, I_LINK, &fake, sizeof(fake), 0), -EINVAL);
+  EXPECT("istr/read0", kshim_read(fd, buf, 0), 0);
   EXPECT("istr/efault_data", istr(fd, LOOP_ECHOCMD, (void *)8, 4, 0), -EFAULT);
   kshim_close(fd);
 }
@@ -271,7 +286,7 @@ test_istr(void)
 static void
 test_error_hangup(void)
 {
-  char buf[64];
+  char buf[STR_ERRLEN];
   int fd = kshim_open("loop", O_RDWR);
   int e = EPROTO;
   EXPECT("error/send", istr(fd, LOOP_ERROR, &e, sizeof(e), 0), 0);
@@ -300,7 +315,7 @@ test_error_hangup(void)
 static void
 test_readmodes(void)
 {
-  char buf[64];
+  char buf[STR_ERRLEN];
   int fd = kshim_open("loop", O_RDWR);
   int opt = -1;
   kshim_ioctl(fd, I_GRDOPT, (long)&opt);
@@ -532,13 +547,20 @@ test_eintr(void)
 static void
 test_links(void)
 {
-  char buf[64];
+  char buf[STR_ERRLEN];
   int u = kshim_open("muxloop", O_RDWR);
   int l = kshim_open("loop", O_RDWR);
   kshim_ioctl(l, I_PUSH, (long)"rot13");
   kshim_write(u, "direct", 6);
   readstr(u, buf, sizeof(buf));
   CHECK("link/mux_alone_loops", strcmp(buf, "direct") == 0);
+  // muxloop has no flow control: a writer who never reads gets drops,
+  // not an ever-growing queue
+  static char chunk[4096];
+  for(int i = 0; i < 100; i++)
+    kshim_write(u, chunk, sizeof(chunk));
+  CHECK("link/flood_bounded", st_nmblk < 20);
+  kshim_ioctl(u, I_FLUSH, FLUSHRW);
   int id = kshim_ioctl(u, I_LINK, l);
   CHECK("link/id", id > 0);
   EXPECT("link/count", stats().ss_links, 1);
@@ -557,6 +579,11 @@ test_links(void)
   int l2 = kshim_open("loop", O_RDWR);
   EXPECT("link/not_mux", kshim_ioctl(l2, I_LINK, u2), -EINVAL);
   EXPECT("link/badfd", kshim_ioctl(u, I_LINK, 31), -EBADF);
+  int pm = kshim_open("pickymux", O_RDWR);
+  EXPECT("link/requires", kshim_ioctl(pm, I_LINK, l2), -EINVAL);
+  kshim_ioctl(pm, I_ERRSTR, (long)buf);
+  CHECK("link/requires_reason", contains(buf, "frames") && contains(buf, "bytes"));
+  kshim_close(pm);
   EXPECT("link/unlink_bogus", kshim_ioctl(u, I_UNLINK, 999), -EINVAL);
   EXPECT("link/unlink_other_stream", kshim_ioctl(u2, I_UNLINK, id), -EINVAL);
   EXPECT("link/unlink", kshim_ioctl(u, I_UNLINK, id), 0);
@@ -589,7 +616,7 @@ test_links(void)
 static void
 test_plink(void)
 {
-  char buf[64];
+  char buf[STR_ERRLEN];
   int u = kshim_open("muxloop", O_RDWR);
   int l = kshim_open("loop", O_RDWR);
   kshim_ioctl(l, I_PUSH, (long)"rot13");
@@ -614,7 +641,7 @@ test_plink(void)
 static void
 test_keep(void)
 {
-  char buf[64];
+  char buf[STR_ERRLEN];
   int fd = kshim_open("loop", O_RDWR);
   kshim_ioctl(fd, I_PUSH, (long)"rot13");
   struct str_keep k;
