@@ -248,14 +248,14 @@ do_bind(queue_t *q, struct upper *u, int ifindex, uint32 type, int unbind)
   return err;
 }
 
-// An interface named by number ("0") or by its link's mux id ("#5").
+// An interface named by number ("0") or by its link's mux id ("mux=5").
 static int
 parse_ifname(const char *s, uint32 *ifindex)
 {
   uint32 v;
-  if(s[0] != '#')
+  if(strncmp(s, "mux=", 4) != 0)
     return parse_uint(s, ifindex);
-  if(parse_uint(s + 1, &v) < 0)
+  if(parse_uint(s + 4, &v) < 0)
     return -1;
   acquire(&eth_lock);
   int found = -1;
@@ -300,7 +300,7 @@ eth_ioctl(queue_t *q, mblk_t *mp)
     return;
   }
   case NET_CTL: {
-    // "bind [IF] TYPE", "unbind [IF] TYPE", "stats"; IF: number or #muxid
+    // "bind [IF] TYPE", "unbind [IF] TYPE", "stats"; IF: number or mux=ID
     char line[NETCTL_MAX], *argv[NETCTL_ARGS];
     if(count <= 0 || count >= NETCTL_MAX || !pullupmsg(mp->b_cont, -1)){
       miocnak(q, mp, 0, EINVAL);
@@ -313,7 +313,7 @@ eth_ioctl(queue_t *q, mblk_t *mp)
     if(argc >= 2 && (strcmp(argv[0], "bind") == 0 || strcmp(argv[0], "unbind") == 0)){
       if((argc == 3 && parse_ifname(argv[1], &ifindex) < 0) || argc > 3 ||
          parse_uint(argv[argc - 1], &type) < 0){
-        strsetreason(q, "eth: usage: bind [IF] TYPE (IF: number or #muxid)");
+        strsetreason(q, "eth: usage: bind [IF] TYPE (IF: number or mux=ID)");
         miocnak(q, mp, 0, EINVAL);
         return;
       }

@@ -18,7 +18,7 @@
 //
 // Control (NET_CTL text on any /dev/ip stream):
 //   addr IF A.B.C.D/LEN        configure an interface (tells arp below);
-//                              IF is its number or #MUXID (I_PLINK's answer)
+//                              IF is its number or mux=ID (I_PLINK's answer)
 //   route default GW | route del default
 //   proto N                    bind this stream to protocol N
 //   connect A.B.C.D            destination of plain M_DATA writes
@@ -570,14 +570,14 @@ ack_text(queue_t *q, mblk_t *mp, const char *text, int len)
 }
 
 // An interface named by number ("0") or by the mux id its link got
-// ("#5", what I_PLINK returned).
+// ("mux=5", what I_PLINK returned).
 static int
 parse_ifname(const char *s, uint32 *ifindex)
 {
   uint32 v;
-  if(s[0] != '#')
+  if(strncmp(s, "mux=", 4) != 0)
     return parse_uint(s, ifindex);
-  if(parse_uint(s + 1, &v) < 0)
+  if(parse_uint(s + 4, &v) < 0)
     return -1;
   acquire(&ip_lock);
   int found = -1;
@@ -610,7 +610,7 @@ ip_ctl(queue_t *q, mblk_t *mp)
   if(argc == 3 && strcmp(argv[0], "addr") == 0){
     if(parse_ifname(argv[1], &v) < 0 || v >= NIPIF ||
        parse_ipv4_prefix(argv[2], &addr, &plen) < 0 || addr == 0){
-      strsetreason(q, "ip: usage: addr IF A.B.C.D/LEN (IF: number or #muxid)");
+      strsetreason(q, "ip: usage: addr IF A.B.C.D/LEN (IF: number or mux=ID)");
       miocnak(q, mp, 0, EINVAL);
       return;
     }

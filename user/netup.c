@@ -173,7 +173,7 @@ main(int argc, char *argv[])
 
   int lnk = must_open("/dev/eth");
   char cmd[80];
-  snprintf(cmd, sizeof(cmd), "bind #%d 0x0800", ifindex);
+  snprintf(cmd, sizeof(cmd), "bind mux=%d 0x0800", ifindex);
   if(ctl(lnk, cmd) < 0)
     return 1;
   must(ioctl(lnk, I_PUSH, (long)"arp"), "push arp", lnk);
@@ -181,7 +181,7 @@ main(int argc, char *argv[])
   int ip = must_open("/dev/ip");
   int ipif = ioctl(ip, I_PLINK, lnk);
   must(ipif, "link arp's stream under ip", ip);
-  snprintf(cmd, sizeof(cmd), "addr #%d %s", ipif, addr);
+  snprintf(cmd, sizeof(cmd), "addr mux=%d %s", ipif, addr);
   if(ctl(ip, cmd) < 0)
     return 1;
   if(gw[0]){
@@ -189,6 +189,20 @@ main(int argc, char *argv[])
     if(ctl(ip, cmd) < 0)
       return 1;
   }
+  // ---- TCP (the tcp driver's part): an /dev/ip stream bound to
+  // protocol 6, linked for good under /dev/tcp, which then asks ip for
+  // the local addresses itself. A kernel built without lwIP has no
+  // /dev/tcp; the rest of the network works without it.
+  int tcp = open("/dev/tcp", O_RDWR);
+  if(tcp >= 0){
+    int tip = must_open("/dev/ip");
+    if(ctl(tip, "proto 6") < 0)
+      return 1;
+    must(ioctl(tcp, I_PLINK, tip), "link an ip stream under tcp", tcp);
+    close(tip);
+    close(tcp);
+  }
+  // ---- end of TCP
   printf("netup: %s is %s%s%s\n", dev, addr, gw[0] ? " via " : "", gw);
   return 0;
 }

@@ -317,7 +317,16 @@ strpush(struct stdata *sd, const char *name)
   char why[STR_ERRLEN];
   const struct streamtab *t = st_findmod(name);
   if(t == 0){
-    snprintf(why, sizeof(why), "no module named \"%s\"", name);
+    // A driver's name is a common slip (push ... ip): say what to do.
+    int driver = 0;
+    for(int i = 0; i < st_ntabs(); i++)
+      if(st_tab(i)->st_flags == STR_DRIVER && strcmp(st_tabname(st_tab(i)), name) == 0)
+        driver = 1;
+    if(driver)
+      snprintf(why, sizeof(why), "%s is a driver, not a module: link a stream under "
+               "/dev/%s instead (I_LINK, push -L)", name, name);
+    else
+      snprintf(why, sizeof(why), "no module named \"%s\"", name);
     strreason(sd, why);
     return -EINVAL;
   }

@@ -213,7 +213,7 @@ ns_up(void)
     return muxid;
   int lnk = kshim_open("eth", 2);
   char cmd[64];
-  snprintf(cmd, sizeof(cmd), "bind #%d 0x0800", muxid);
+  snprintf(cmd, sizeof(cmd), "bind mux=%d 0x0800", muxid);
   if((r = fd_ctl(lnk, cmd)) < 0)
     return r;
   if((r = kshim_ioctl(lnk, I_PUSH, (long)"arp")) < 0)
@@ -222,7 +222,7 @@ ns_up(void)
   int ipmux = kshim_ioctl(ip, I_PLINK, lnk);
   if(ipmux < 0)
     return ipmux;
-  snprintf(cmd, sizeof(cmd), "addr #%d %s", ipmux, NS_ADDR);
+  snprintf(cmd, sizeof(cmd), "addr mux=%d %s", ipmux, NS_ADDR);
   if((r = fd_ctl(ip, cmd)) < 0)
     return r;
   kshim_close(card);
