@@ -56,9 +56,20 @@ struct binding {
   struct upper *up;
 };
 
+// Control messages eth does not know go down to the interface (to tap,
+// fault or the driver there); their answers come back up the lower side
+// and are matched to the asking stream here by ioc_id.
+#define NFWD 8
+struct forwarded {
+  int used;
+  uint id;
+  struct upper *up;
+};
+
 static struct spinlock eth_lock;   // every table below
 static struct iface ifs[NIF];
 static struct binding binds[NBIND];
+static struct forwarded fwd[NFWD];
 static int lock_ready;
 
 static void
@@ -91,6 +102,9 @@ eth_close(queue_t *rq, int oflag)
   for(int i = 0; i < NBIND; i++)
     if(binds[i].used && binds[i].up == u)
       binds[i].used = 0;
+  for(int i = 0; i < NFWD; i++)
+    if(fwd[i].used && fwd[i].up == u)
+      fwd[i].used = 0;           // a late answer is dropped, not delivered
   release(&eth_lock);
   flushq(WR(rq), FLUSHALL);
   kmfree(u);
@@ -269,6 +283,60 @@ parse_ifname(const char *s, uint32 *ifindex)
   return 0;
 }
 
+// Pass a control message eth does not know down to the stream's
+// interface: a tap or fault module pushed on the card stream answers it.
+static void
+forward_down(queue_t *q, mblk_t *mp)
+{
+  struct upper *u = q->q_ptr;
+  struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
+  acquire(&eth_lock);
+  int ifindex = upper_ifindex(u), slot = -1;
+  for(int i = 0; i < NFWD && slot < 0; i++)
+    if(!fwd[i].used)
+      slot = i;
+  queue_t *lowq = ifs[ifindex].used ? ifs[ifindex].lowq : 0;
+  if(slot < 0 || lowq == 0 || !strclaim(lowq)){
+    release(&eth_lock);
+    strsetreason(q, "eth: unknown control message (bind, unbind, stats)");
+    miocnak(q, mp, 0, EINVAL);
+    return;
+  }
+  fwd[slot].used = 1;
+  fwd[slot].id = ioc->ioc_id;
+  fwd[slot].up = u;
+  release(&eth_lock);
+  putnext(lowq, mp);
+  strrelease(lowq);
+}
+
+// An answer from below to a forwarded control message: back to its asker.
+static void
+answer_up(mblk_t *mp)
+{
+  struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
+  acquire(&eth_lock);
+  queue_t *uwq = 0;
+  for(int i = 0; i < NFWD; i++){
+    if(fwd[i].used && fwd[i].id == ioc->ioc_id){
+      uwq = WR(fwd[i].up->rq);
+      fwd[i].used = 0;
+    }
+  }
+  // Claim while eth_lock keeps the asker from closing under us.
+  int claimed = uwq && strclaim(uwq);
+  release(&eth_lock);
+  if(!claimed){
+    freemsg(mp);
+    return;
+  }
+  if(DB_TYPE(mp) == M_IOCNAK && ioc->ioc_error == EINVAL)
+    strsetreason(uwq, "no module on this stream knows that control message "
+                      "(eth: bind, unbind, stats)");
+  qreply(uwq, mp);
+  strrelease(uwq);
+}
+
 static void
 eth_ioctl(queue_t *q, mblk_t *mp)
 {
@@ -326,8 +394,7 @@ eth_ioctl(queue_t *q, mblk_t *mp)
       char buf[1200];
       ack_with(q, mp, buf, stats_text(buf, sizeof(buf)));
     } else {
-      strsetreason(q, "eth: unknown control message (bind, unbind, stats)");
-      miocnak(q, mp, 0, EINVAL);
+      forward_down(q, mp);
     }
     return;
   }
@@ -361,8 +428,71 @@ eth_ioctl(queue_t *q, mblk_t *mp)
   }
 }
 
-// Turn an upper write (M_PROTO request or raw M_DATA frame) into a frame
-// and send it. Returns 0 if it must wait (lower side full), else 1.
+// Turn an upper write (M_PROTO request or raw M_DATA frame) into a
+// padded frame from src. Returns 0 if the message was bad (dropped).
+static mblk_t *
+build_frame(queue_t *q, mblk_t *mp, const uint8 *src, struct iface *f)
+{
+  mblk_t *frame;
+  if(DB_TYPE(mp) == M_PROTO){
+    struct eth_unitdata ud;
+    if(MBLKL(mp) < (int)sizeof(ud)){
+      qdrop(q, mp, "eth: short unitdata request");
+      return 0;
+    }
+    memmove(&ud, mp->b_rptr, sizeof(ud));
+    mblk_t *payload = unlinkb(mp);
+    freeb(mp);
+    if(payload && MBLKHEAD(payload) >= ETH_HLEN && mwritable(payload)){
+      payload->b_rptr -= ETH_HLEN;
+      frame = payload;
+    } else {
+      frame = allocb_headroom(ETH_HLEN, 0);
+      if(frame == 0){
+        if(payload)
+          freemsg(payload);
+        acquire(&eth_lock);
+        f->st.drop_nomem++;
+        release(&eth_lock);
+        return 0;
+      }
+      frame->b_wptr += ETH_HLEN;
+      if(payload)
+        linkb(frame, payload);
+    }
+    uint8 *h = frame->b_rptr;
+    memmove(h, ud.dst, ETH_ALEN);
+    h[12] = ud.type >> 8;
+    h[13] = ud.type;
+  } else {
+    frame = mp;
+    if(msgdsize(frame) < ETH_HLEN || !pullupmsg(frame, ETH_HLEN)){
+      qdrop(q, frame, "eth: raw frame shorter than a header");
+      return 0;
+    }
+  }
+  memmove(frame->b_rptr + ETH_ALEN, src, ETH_ALEN);
+
+  // Pad to the minimum frame size.
+  int len = msgdsize(frame);
+  if(len < ETH_MINFRAME){
+    mblk_t *pad = allocb(ETH_MINFRAME - len, BPRI_MED);
+    if(pad == 0){
+      freemsg(frame);
+      acquire(&eth_lock);
+      f->st.drop_nomem++;
+      release(&eth_lock);
+      return 0;
+    }
+    memset(pad->b_wptr, 0, ETH_MINFRAME - len);
+    pad->b_wptr += ETH_MINFRAME - len;
+    linkb(frame, pad);
+  }
+  return frame;
+}
+
+// Send an upper write as a frame. Returns 0 if it must wait (the lower
+// side is full: mp untouched), else 1.
 static int
 send_frame(queue_t *q, mblk_t *mp)
 {
@@ -380,67 +510,28 @@ send_frame(queue_t *q, mblk_t *mp)
   memmove(src, f->addr, ETH_ALEN);
   release(&eth_lock);
 
-  if(!canputnext(lowq))
+  // lowq is in another stream (the card's): claim it, so that it cannot
+  // be re-plumbed (a tap pushed, say) while the frame goes down.
+  if(!strclaim(lowq)){
+    acquire(&eth_lock);
+    f->st.drop_down++;
+    release(&eth_lock);
+    qdrop(q, mp, "eth: interface being re-plumbed");
+    return 1;
+  }
+  if(!canputnext(lowq)){
+    strrelease(lowq);
     return 0;
-
-  mblk_t *frame;
-  if(DB_TYPE(mp) == M_PROTO){
-    struct eth_unitdata ud;
-    if(MBLKL(mp) < (int)sizeof(ud)){
-      qdrop(q, mp, "eth: short unitdata request");
-      return 1;
-    }
-    memmove(&ud, mp->b_rptr, sizeof(ud));
-    mblk_t *payload = unlinkb(mp);
-    freeb(mp);
-    if(payload && MBLKHEAD(payload) >= ETH_HLEN && mwritable(payload)){
-      payload->b_rptr -= ETH_HLEN;
-      frame = payload;
-    } else {
-      frame = allocb_headroom(ETH_HLEN, 0);
-      if(frame == 0){
-        if(payload)
-          freemsg(payload);
-        acquire(&eth_lock);
-        f->st.drop_nomem++;
-        release(&eth_lock);
-        return 1;
-      }
-      frame->b_wptr += ETH_HLEN;
-      if(payload)
-        linkb(frame, payload);
-    }
-    uint8 *h = frame->b_rptr;
-    memmove(h, ud.dst, ETH_ALEN);
-    h[12] = ud.type >> 8;
-    h[13] = ud.type;
-  } else {
-    frame = mp;
-    if(msgdsize(frame) < ETH_HLEN || !pullupmsg(frame, ETH_HLEN)){
-      qdrop(q, frame, "eth: raw frame shorter than a header");
-      return 1;
-    }
   }
-  memmove(frame->b_rptr + ETH_ALEN, src, ETH_ALEN);
-
-  // Pad to the minimum frame size.
-  int len = msgdsize(frame);
-  if(len < ETH_MINFRAME){
-    mblk_t *pad = allocb(ETH_MINFRAME - len, BPRI_MED);
-    if(pad == 0){
-      freemsg(frame);
-      return 1;
-    }
-    memset(pad->b_wptr, 0, ETH_MINFRAME - len);
-    pad->b_wptr += ETH_MINFRAME - len;
-    linkb(frame, pad);
-    len = ETH_MINFRAME;
+  mblk_t *frame = build_frame(q, mp, src, f);
+  if(frame){
+    acquire(&eth_lock);
+    f->st.tx_frames++;
+    f->st.tx_bytes += msgdsize(frame);
+    release(&eth_lock);
+    putnext(lowq, frame);
   }
-  acquire(&eth_lock);
-  f->st.tx_frames++;
-  f->st.tx_bytes += len;
-  release(&eth_lock);
-  putnext(lowq, frame);
+  strrelease(lowq);
   return 1;
 }
 
@@ -513,6 +604,11 @@ static int
 eth_lrput(queue_t *q, mblk_t *mp)
 {
   struct iface *f = q->q_ptr;
+  if((DB_TYPE(mp) == M_IOCACK || DB_TYPE(mp) == M_IOCNAK) &&
+     ((struct iocblk *)mp->b_rptr)->ioc_cmd != DL_INFO){
+    answer_up(mp);
+    return 0;
+  }
   if(DB_TYPE(mp) == M_IOCACK){
     struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
     struct dl_info info;

@@ -192,6 +192,9 @@ loop_queue(mblk_t *pkt)
   }
 }
 
+static int build_and_send(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl,
+                          int tos, uint16 id, queue_t *lowq, uint32 nexthop);
+
 static int
 ip_output(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int tos, int wait)
 {
@@ -214,13 +217,33 @@ ip_output(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int tos, 
   uint16 id = next_id++;
   release(&ip_lock);
 
+  // lowq belongs to the link's stream: claim it for the whole send so it
+  // cannot be re-plumbed meanwhile (a tap pushed on it, say).
+  if(self < 0 && !strclaim(lowq)){
+    count_drop(D_LOWFULL);
+    freemsg(payload);
+    return ENOBUFS;
+  }
   if(self < 0 && !canputnext(lowq)){
+    strrelease(lowq);
     if(wait)
       return EAGAIN;
     count_drop(D_LOWFULL);
     freemsg(payload);
     return ENOBUFS;
   }
+  int err = build_and_send(payload, src, dst, proto, ttl, tos, id, self >= 0 ? 0 : lowq, nexthop);
+  if(self < 0)
+    strrelease(lowq);
+  return err;
+}
+
+// The rest of ip_output: header, then down the link (lowq) or looped back
+// (lowq 0). Consumes payload.
+static int
+build_and_send(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int tos,
+               uint16 id, queue_t *lowq, uint32 nexthop)
+{
 
   int len = IP_HLEN + (payload ? msgdsize(payload) : 0);
   if(len > 65535){
@@ -255,7 +278,7 @@ ip_output(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int tos, 
   put32(h + 12, src);
   put32(h + 16, dst);
   put16(h + 10, inet_cksum(h, IP_HLEN));
-  if(self >= 0){
+  if(lowq == 0){
     loop_queue(pkt);
     return 0;
   }
@@ -550,7 +573,12 @@ tell_link(queue_t *lowq, uint32 addr)
   memmove(dp->b_wptr, text, len);
   dp->b_wptr += len;
   linkb(mp, dp);
-  putnext(lowq, mp);
+  if(strclaim(lowq)){
+    putnext(lowq, mp);
+    strrelease(lowq);
+  } else {
+    freemsg(mp);
+  }
 }
 
 static void

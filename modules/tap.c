@@ -14,8 +14,9 @@
 // above ip). Direction is not part of classic pcap: a "tap dir up|down|
 // both" filter (default both) selects what is recorded.
 //
-// The buffer is bounded (TAP_BUFMAX bytes): when the reader is slow, tap
-// drops copies (counted: "tap show"), never the traffic itself.
+// The buffer is bounded ("tap buffer BYTES", at most TAP_BUFMAX): when the
+// reader is slow, tap drops copies (counted: "tap show"), never the
+// traffic itself. `pcapsave /dev/tap/N FILE` saves what is waiting.
 #include "types.h"
 #include "param.h"
 #include "errno.h"
@@ -41,6 +42,7 @@ struct tap {
   int used;                  // pushed (module alive)
   int linktype;
   int dirs;                  // bit 0 up, bit 1 down
+  ulong bufmax;              // bytes of records kept for the reader
   mblk_t *first, *last;      // records waiting (b_next)
   ulong bytes;               // bytes waiting
   ulong captured, dropped;
@@ -92,7 +94,7 @@ record(struct tap *t, mblk_t *mp, int down)
   int caplen = len < TAP_SNAPLEN ? len : TAP_SNAPLEN;
 
   acquire(&t->lock);
-  if(t->bytes + 16 + caplen > TAP_BUFMAX){
+  if(t->bytes + 16 + caplen > t->bufmax){
     t->dropped++;
     release(&t->lock);
     return;
@@ -148,6 +150,7 @@ tap_ctl(queue_t *q, mblk_t *mp)
   if(argc < 1 || strcmp(argv[0], "tap") != 0)
     return 0;
   int ok = 1;
+  uint32 v;
   acquire(&t->lock);
   if(argc == 3 && strcmp(argv[1], "linktype") == 0 && strcmp(argv[2], "raw") == 0)
     t->linktype = LINKTYPE_RAW;
@@ -159,6 +162,9 @@ tap_ctl(queue_t *q, mblk_t *mp)
     t->dirs = 2;
   else if(argc == 3 && strcmp(argv[1], "dir") == 0 && strcmp(argv[2], "both") == 0)
     t->dirs = 3;
+  else if(argc == 3 && strcmp(argv[1], "buffer") == 0 && parse_uint(argv[2], &v) == 0 &&
+          v >= 64 && v <= TAP_BUFMAX)
+    t->bufmax = v;
   else if(!(argc == 2 && strcmp(argv[1], "show") == 0))
     ok = 0;
   char buf[160];
@@ -166,7 +172,8 @@ tap_ctl(queue_t *q, mblk_t *mp)
                    t->slot, t->captured, t->dropped, t->bytes);
   release(&t->lock);
   if(!ok){
-    strsetreason(q, "tap: usage: tap linktype ether|raw; tap dir up|down|both; tap show");
+    strsetreason(q, "tap: usage: tap linktype ether|raw; tap dir up|down|both; "
+                    "tap buffer BYTES (64..524288); tap show");
     miocnak(q, mp, 0, EINVAL);
     return 1;
   }
@@ -222,6 +229,7 @@ tap_open(queue_t *rq, int minor, int oflag, int sflag)
       t->used = 1;
       t->linktype = LINKTYPE_ETHERNET;
       t->dirs = 3;
+      t->bufmax = TAP_BUFMAX;
       release(&taps[i].lock);
       break;
     }

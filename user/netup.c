@@ -1,6 +1,8 @@
 // netup: plumb the network stack at boot (init runs it from /etc/rc).
 //
-//   /dev/e1000/0 --I_PLINK--> /dev/eth            (interface 0)
+//   /dev/e1000/0 --I_PLINK--> /dev/eth            (interface 0; the card's
+//                                                  stream is kept as
+//                                                  /dev/kept/net0)
 //   /dev/eth "bind 0x0800" + push arp --I_PLINK--> /dev/ip
 //   /dev/ip "addr 0 A.B.C.D/LEN", "route default GW"
 //
@@ -60,6 +62,26 @@ must(int r, const char *what, int fd)
   fprintf(2, "%s: %s: %s%s%s%s\n", prog, what, strerror(r), why[0] ? " (" : "", why,
           why[0] ? ")" : "");
   exit(1);
+}
+
+// Keep a stream under a name: /dev/kept/NAME reopens it. Failing to keep
+// it only costs that convenience, so it is reported, not fatal.
+static void
+keep(int fd, const char *name)
+{
+  struct str_keep k;
+  memset(&k, 0, sizeof(k));
+  strlcpy(k.k_name, name, sizeof(k.k_name));
+  int r = ioctl(fd, I_KEEP, (long)&k);
+  char path[48];
+  snprintf(path, sizeof(path), "/dev/kept/%s", name);
+  if(r >= 0){
+    mkdir("/dev/kept");
+    unlink(path);               // left from an earlier boot
+    r = mknod(path, k.k_major, k.k_minor);
+  }
+  if(r < 0)
+    fprintf(2, "%s: cannot keep the card stream as %s: %s\n", prog, path, strerror(r));
 }
 
 // The value of key=value in the kernel command line, or 0.
@@ -166,6 +188,13 @@ main(int argc, char *argv[])
         return 1;
     }
   }
+
+  // Keep the card's stream as /dev/kept/netN, so that modules (tap,
+  // fault) can be pushed on it later, while it carries traffic.
+  char keepname[16];
+  const char *digit = dev + strlen(dev) - 1;
+  snprintf(keepname, sizeof(keepname), "net%c", *digit >= '0' && *digit <= '9' ? *digit : '0');
+  keep(card, keepname);
 
   int eth = must_open("/dev/eth");
   int ifindex = ioctl(eth, I_PLINK, card);    // the mux id

@@ -346,7 +346,14 @@ strioctl(struct stdata *sd, struct file *f, int cmd, uint64 arg)
   int broken = sd->sd_werr ? sd->sd_werr : sd->sd_rerr;
   int hup = sd->sd_flag & STHANGUP;
   release(&sd->sd_lock);
-  if(linked && cmd != I_GSTATS && cmd != I_ERRSTR){
+  // A linked stream belongs to its multiplexor: no data, no I_STR (the
+  // answer would go to the mux, not to us). But its modules may still be
+  // looked at, pushed and popped (through its kept name): that is how a
+  // tap or fault module goes into a running stack. Those who put into a
+  // linked stream from above claim it first (strclaim), so re-plumbing
+  // under them is safe.
+  if(linked && cmd != I_GSTATS && cmd != I_ERRSTR && cmd != I_PUSH && cmd != I_POP &&
+     cmd != I_LOOK && cmd != I_LIST && cmd != I_FIND){
     strreason(sd, "the stream is linked under a multiplexor");
     return -EINVAL;
   }
