@@ -114,6 +114,14 @@ else
 $(warning lwIP not found in $(LWIP_SRC): kernel built without TCP (`make deps` fetches it))
 KOBJS     := $(filter-out $(B)/modules/tcp.o,$(KOBJS))
 endif
+# `make bench` measures TCP too (tests/bench/bench_tcp.py writes
+# docs/perf-tcp.md); `make bench-tcp` does only that. A failure there is
+# reported but does not stop the other benchmarks.
+.PHONY: bench-tcp
+bench: bench-tcp
+bench-tcp: deps
+	@$(MAKE) --no-print-directory all
+	-@$(PYTHON) tests/bench/bench_tcp.py --smp $(SMP)
 # ------------------------------------------------------------ end of lwIP
 
 # ------------------------------------------------------------ disk image
@@ -294,6 +302,7 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) tests/bench/bench.py --smp $(SMP) --out docs/perf.md
+	@$(PYTHON) tests/bench/bench_stream_cost.py
 	@$(PYTHON) tests/bench/bench_net.py
 
 # Fuzz every harness of tests/fuzz/ for FUZZ_SECONDS each (make test runs
