@@ -74,9 +74,12 @@
 #define LWIP_TCP_TIMESTAMPS        0
 #define LWIP_TCP_KEEPALIVE         1     // per-connection idle/interval/count
 #define TCP_LISTEN_BACKLOG         0     // the driver keeps its own backlog
+#define SO_REUSE                   1     // a listener may restart while its
+                                         // old connections sit in TIME_WAIT
 #define LWIP_CALLBACK_API          1
 #define LWIP_TCP_PCB_NUM_EXT_ARGS  1     // to hear when lwIP frees a pcb
 #define LWIP_CHECKSUM_ON_COPY      1     // checksum while copying user data
+#define LWIP_SUPPORT_CUSTOM_PBUF   1     // received packets are lent, not copied
 #define LWIP_CHKSUM_ALGORITHM      3
 #define CHECKSUM_GEN_IP            0     // ip builds and checks IP headers
 #define CHECKSUM_CHECK_IP          0

@@ -10,6 +10,7 @@
 
 struct queue;
 struct msgb;
+struct pbuf;
 
 // port.c
 extern struct spinlock lwip_lock;   // around every lwIP call
@@ -28,6 +29,8 @@ void glue_input(struct msgb *mp);                 // lock held; consumes mp
 void glue_addrs_answer(struct msgb *mp);          // lock held; mp stays the caller's
 void glue_ask_addrs(void);                        // lock not held
 void glue_flush(void);                            // lock not held: send what waits
+void glue_release(void);                          // lock held: release it, then send
+struct msgb *glue_pbuf_block(struct pbuf *p);     // lock held: p's own buffer, or 0
 int  glue_stats(char *buf, int n);                // lock held: one line of counters
 
 #endif

@@ -93,6 +93,36 @@ glue_naddrs(void)
 
 // ---------------------------------------------------------------- input
 
+// A received packet lent to lwIP without copying: a custom pbuf over the
+// message's own buffer, which lwIP frees (through rx_free) when it is
+// done. tcp.c's receive callback passes the same buffer up with dupb.
+struct rxbuf {
+  struct pbuf_custom pc;       // first: lwIP sees a pbuf
+  mblk_t *mp;
+};
+
+static void
+rx_free(struct pbuf *p)
+{
+  struct rxbuf *r = (struct rxbuf *)p;
+  freemsg(r->mp);
+  kmfree(r);
+}
+
+mblk_t *
+glue_pbuf_block(struct pbuf *p)
+{
+  if(!(p->flags & PBUF_FLAG_IS_CUSTOM) ||
+     ((struct pbuf_custom *)p)->custom_free_function != rx_free)
+    return 0;
+  mblk_t *bp = dupb(((struct rxbuf *)p)->mp);
+  if(bp){
+    bp->b_rptr = p->payload;
+    bp->b_wptr = bp->b_rptr + p->len;
+  }
+  return bp;
+}
+
 static struct netif *
 shadow_for(uint32 addr_net)
 {
@@ -128,14 +158,25 @@ glue_input(mblk_t *mp)
     freemsg(mp);
     return;
   }
-  struct pbuf *p = pbuf_alloc(PBUF_RAW, total, PBUF_RAM);
+  // lwIP writes into TCP headers (it clears FIN on trimmed segments), so
+  // it may only have the buffer itself when nobody else sees it.
+  struct pbuf *p = 0;
+  struct rxbuf *r = mwritable(mp) && mp->b_cont == 0 ? kmalloc(sizeof(*r)) : 0;
+  if(r){
+    r->mp = mp;
+    r->pc.custom_free_function = rx_free;
+    p = pbuf_alloced_custom(PBUF_RAW, total, PBUF_REF, &r->pc, h, total);
+    if(p == 0)
+      kmfree(r);
+  } else if((p = pbuf_alloc(PBUF_RAW, total, PBUF_RAM)) != 0){
+    memmove(p->payload, h, total);
+    freemsg(mp);
+  }
   if(p == 0){
     st.drop_nomem++;
     freemsg(mp);
     return;
   }
-  memmove(p->payload, h, total);
-  freemsg(mp);
 
   const struct ip_hdr *iph = (const struct ip_hdr *)p->payload;
   ip_data.current_netif = nif;
@@ -199,12 +240,12 @@ ip4_output_if(struct pbuf *p, const ip4_addr_t *src, const ip4_addr_t *dest,
   return ERR_OK;
 }
 
-// Send the outbox down to ip. Lock not held. Only one thread sends at a
-// time (others just leave their segments), so segments keep their order.
+// Release the lock and send the outbox down to ip. Only one thread sends
+// at a time (others just leave their segments), so segments keep their
+// order.
 void
-glue_flush(void)
+glue_release(void)
 {
-  acquire(&lwip_lock);
   if(flushing || out_first == 0){
     release(&lwip_lock);
     return;
@@ -238,6 +279,13 @@ glue_flush(void)
   }
   flushing = 0;
   release(&lwip_lock);
+}
+
+void
+glue_flush(void)
+{
+  acquire(&lwip_lock);
+  glue_release();
 }
 
 // Which interface lwIP should use for dest: only its address and MTU

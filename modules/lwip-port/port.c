@@ -146,15 +146,14 @@ static uint64 isn_key[2];
 static int have_isn_key;
 static uint64 rand_count;
 
-// Fold the current time (and a caller's value) into the pool. Cheap
-// enough for every packet. Lock held.
+// Fold the current time (and a caller's value) into the pool: a
+// multiply and a rotate, cheap enough for every packet; the hashing
+// happens when randomness is taken out. Lock held.
 void
 lwip_port_stir(uint64 extra)
 {
-  uint64 m[2] = { r_time(), extra };
-  uint64 h = siphash(pool, m, 2);
-  pool[0] ^= h;
-  pool[1] = ROTL(pool[1], 7) + h;
+  pool[0] = ROTL(pool[0] ^ r_time(), 23) * 0x9e3779b97f4a7c15ULL;
+  pool[1] = ROTL(pool[1] + extra, 31) ^ pool[0];
 }
 
 unsigned int

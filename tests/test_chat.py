@@ -1,0 +1,789 @@
+"""test_chat.py: xv6Chat end to end (issue 7): the guest's chatd with
+host IRC programs and a host load client, the guest's chat client with
+chatd and with a host ngircd, and three guests chatting across a LAN.
+
+Topology (see docs/chat.md):
+
+  * "the chat guest": QEMU user networking, chatd started at boot of the
+    test; the host reaches it at 127.0.0.1:PORT (hostfwd to guest 6667),
+    and the guest reaches host servers at 10.0.2.2.
+  * the LAN test: guests 1 and 2 on the test LAN (tests/lan.py, needs
+    root), chatd on guest 1 (10.10.0.1). The chat guest above is the
+    third member: it dials 10.0.2.2!RELAY, a relay in this process that
+    listens on the host's loopback and connects onwards from inside the
+    LAN's Linux peer namespace to 10.10.0.1:6667. So one chat session
+    spans the LAN and user networking.
+
+Host programs used when installed (else those checks are skipped, saying
+why): ii, weechat-headless, ngircd (Debian packages of those names).
+Every wait has a deadline; nothing sleeps to synchronise.
+"""
+
+import ctypes
+import os
+import re
+import selectors
+import shutil
+import socket
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+
+import harness
+import irc_load
+import lan as lanlib
+import qemu
+
+BOOT = False      # boots its own guests (user networking with hostfwd, LAN)
+GUEST_SMP = 2
+
+# ---------------------------------------------------------------- the chat guest
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class ChatGuest:
+    """A user-networking guest running chatd, reachable from the host."""
+
+    def __init__(self):
+        self.port = free_port()
+        # chat=on: /etc/rc starts chatd (chatd -B) at boot
+        args = ["-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:6667" % self.port,
+                "-device", "e1000,netdev=n0,bus=pcie.0,romfile=,mac=52:54:00:12:34:56",
+                "-append", "chat=on"]
+        self.m = qemu.Machine(smp=GUEST_SMP, extra_args=args, boot_timeout=harness.scaled(90))
+        if "netup: " not in self.m.console:
+            raise qemu.GuestError("netup did not bring the network up", self.m.tail())
+        wait_chatd(self.m)
+        # one client must get through before anything else is tried: if
+        # the server cannot accept, every test says so at once instead of
+        # each waiting out its own deadlines
+        try:
+            c = irc_load.IrcClient("127.0.0.1", self.port, "hello", timeout=harness.scaled(20))
+            try:
+                c.register(timeout=harness.scaled(20))
+                c.send("QUIT")
+            finally:
+                c.close()
+        except (OSError, irc_load.IrcError) as e:
+            tail = self.m.tail()
+            self.m.close()
+            raise qemu.GuestError("chatd in the guest does not register a client: %s" % e, tail)
+
+
+def wait_chatd(m):
+    """Wait until the chatd started at boot listens."""
+    m.wait_for(re.compile(r"chatd: listening on tcp!\*!6667"), harness.scaled(30), start=0,
+               what="chatd (started by /etc/rc) to listen")
+
+
+_guest = None
+_guest_error = None
+
+
+def chat_guest():
+    """The shared chat guest (booted again if a test killed it). If it
+    could not be brought up, every later caller gets the same error."""
+    global _guest, _guest_error
+    if _guest_error is not None:
+        raise _guest_error
+    if _guest is None or not _guest.m.alive:
+        if _guest is not None:
+            _guest.m.close()
+        try:
+            _guest = ChatGuest()
+        except qemu.GuestError as e:
+            _guest_error = e
+            raise
+    return _guest
+
+
+def client(nick, timeout=30, **kw):
+    g = chat_guest()
+    c = irc_load.IrcClient("127.0.0.1", g.port, nick, timeout=harness.scaled(timeout), **kw)
+    return c
+
+
+class GuestChat:
+    """The guest's `chat` program in the foreground of a machine's console."""
+
+    def __init__(self, m, addr, nick, chan, timeout=60):
+        self.m, self.nick, self.chan = m, nick, chan
+        self.start = len(m.console)
+        m.send("chat %s %s '%s'\n" % (addr, nick, chan))
+        self.wait(r"\* %s joined %s" % (re.escape(nick), re.escape(chan)), timeout)
+
+    def text(self):
+        return self.m.console[self.start:]
+
+    def wait(self, pattern, timeout=60):
+        if isinstance(pattern, str):
+            pattern = re.compile(pattern)
+        return self.m.wait_for(pattern, harness.scaled(timeout), start=self.start,
+                               what="%r on %s's console" % (pattern.pattern, self.nick))
+
+    def type(self, line):
+        self.m.send(line + "\n")
+
+    def count(self, s):
+        return self.text().count(s)
+
+    def quit(self, why="bye", timeout=30):
+        mark = len(self.m.console)
+        self.type("/quit %s" % why)
+        self.m.wait_for(re.compile(r"\* connection closed"), harness.scaled(timeout), start=mark,
+                        what="chat to close after /quit")
+        self.m.wait_for(qemu.PROMPT, harness.scaled(timeout), start=mark,
+                        what="prompt after chat")
+        self.m._mark = len(self.m.console)
+
+
+# ---------------------------------------------------------------- protocol
+
+
+def test_registration_and_commands(h):
+    """A host client walks through registration and every command."""
+    a = client("alice")
+    try:
+        a.send("CAP LS 302")
+        a.send("NICK alice")
+        a.send("USER alice 0 * :Alice")
+        h.check("cap_ls", a.expect(r"^:\S+ CAP \* LS :$", 30))
+        a.send("CAP REQ :multi-prefix")
+        h.check("cap_nak", a.expect(r" CAP \S+ NAK :multi-prefix$"))
+        a.send("CAP END")
+        a.expect(r" 001 alice :Welcome")
+        lines = a.collect(r" (376|422) alice ")
+        nums = [re.search(r"^:\S+ (\d{3}) ", l).group(1) for l in lines if re.search(r"^:\S+ \d{3} ", l)]
+        h.check("welcome_002_to_005", all(n in nums for n in ("002", "003", "004", "005")), repr(nums))
+        h.check("motd", "375" in nums and "372" in nums, repr(nums))
+
+        a.send("PING :tok 123")
+        h.check("ping_pong", a.expect(r"^:\S+ PONG \S+ :tok 123$"))
+
+        b = client("bob")
+        try:
+            # before registration: 451, also for irssi's empty JOIN
+            b.send("JOIN :")
+            h.check("unregistered_451", b.expect(r" 451 \* :You have not registered"))
+            b.send("NICK Alice")
+            h.check("nick_in_use_433", b.expect(r" 433 \* Alice :"))
+            b.send("NICK 1bad")
+            h.check("erroneous_432", b.expect(r" 432 \* 1bad :"))
+            b.send("NICK")
+            h.check("no_nick_431", b.expect(r" 431 \* :"))
+            b.register("bob")
+
+            a.join("#chat")
+            b.send("JOIN #chat")
+            h.check("join_echo_to_member", a.expect(r"^:bob!\S+ JOIN #chat$"))
+            names = b.collect(r" 366 bob #chat ")
+            h.check("names_353", any(re.search(r" 353 bob = #chat :@alice bob$", l) for l in names),
+                    repr(names))
+            a.send("TOPIC #chat :testing topics")
+            b.expect(r"^:alice!\S+ TOPIC #chat :testing topics$")
+            out = b.command("TOPIC #chat", r" 333 bob #chat alice \d+$")
+            h.check("topic_332_333", any(" 332 bob #chat :testing topics" in l for l in out), repr(out))
+
+            a.send("PRIVMSG #chat :hello bob")
+            h.check("privmsg_relayed", b.expect(r"^:alice!~alice@\S+ PRIVMSG #chat :hello bob$"))
+            b.send("PRIVMSG alice :private")
+            h.check("privmsg_to_nick", a.expect(r"^:bob!\S+ PRIVMSG alice :private$"))
+            b.send("NOTICE #chat :a notice")
+            h.check("notice_relayed", a.expect(r"^:bob!\S+ NOTICE #chat :a notice$"))
+
+            errs = [("PRIVMSG nobody :x", r" 401 bob nobody "),
+                    ("PRIVMSG #nowhere :x", r" 403 bob #nowhere "),
+                    ("PRIVMSG", r" 411 bob "),
+                    ("PRIVMSG #chat", r" 412 bob "),
+                    ("FROB", r" 421 bob FROB "),
+                    ("PART #nowhere", r" 403 bob #nowhere "),
+                    ("JOIN", r" 461 bob JOIN "),
+                    ("USER x 0 * :y", r" 462 bob ")]
+            for i, (cmd, want) in enumerate(errs):
+                h.check("error_%d_%s" % (i, want.split()[0]), b.command(cmd, want))
+            c = client("carol")
+            try:
+                c.register("carol")
+                c.send("PRIVMSG #chat :not a member")
+                h.check("error_404", c.expect(r" 404 carol #chat "))
+                c.send("PART #chat")
+                h.check("error_442", c.expect(r" 442 carol #chat "))
+                lst = c.command("LIST", r" 323 carol ")
+                h.check("list", any(re.search(r" 322 carol #chat 2 :testing topics$", l) for l in lst),
+                        repr(lst))
+                who = c.command("WHO #chat", r" 315 carol #chat ")
+                h.check("who", sum(1 for l in who if " 352 carol #chat " in l) == 2, repr(who))
+            finally:
+                c.close()
+
+            b.send("NICK robert")
+            h.check("nick_change_seen", a.expect(r"^:bob!\S+ NICK :robert$"))
+            b.send("PART #chat :later")
+            h.check("part_echo", a.expect(r"^:robert!\S+ PART #chat :later$"))
+            b.send("QUIT :done")
+            lines = b.wait_closed(30)
+            h.check("quit_error_then_close", any(l.startswith("ERROR :Closing Link") for l in lines),
+                    repr(lines))
+        finally:
+            b.close()
+        a.send("QUIT")
+        a.wait_closed(30)
+    finally:
+        a.close()
+
+
+# ---------------------------------------------------------------- hostile input
+
+
+def test_bad_input(h):
+    """Over-long lines, NULs, bad UTF-8, junk, early commands, duplicate
+    nicks, clients that vanish: right numerics or a disconnect for that
+    client, and the server keeps serving the others."""
+    g = chat_guest()
+    a, b = client("good1"), client("good2")
+    try:
+        a.register()
+        b.register()
+        a.join("#bad")
+        b.join("#bad")
+
+        a.send_raw(b"PRIVMSG #bad :" + b"A" * 4096 + b"\r\nPRIVMSG #bad :after long\r\n")
+        h.check("long_line_417", a.expect(r" 417 good1 :Input line was too long"))
+        h.check("long_line_then_normal", b.expect(r"PRIVMSG #bad :after long$"))
+        h.check("long_line_not_relayed", not any("AAAA" in l for l in b.lines))
+
+        a.send_raw(b"PRIVMSG #bad :nul\x00byte\r\n")
+        h.check("nul_dropped", b.expect(r"PRIVMSG #bad :nulbyte$"))
+        a.send_raw(b"PRIVMSG #bad :bad utf8 \xff\xfe\xc3 end\r\n")
+        b.expect(r"PRIVMSG #bad :bad utf8 ")
+        h.check("bad_utf8_relayed_bytes", b.raw[-1].endswith(b"bad utf8 \xff\xfe\xc3 end"),
+                repr(b.raw[-1]))
+        a.send_raw(b"\x01\x02junk\r\n")
+        h.check("junk_421", a.expect(r" 421 good1 "))
+        a.send_raw(b"JOIN #\xff\xfe\r\n")
+        h.check("bad_channel_403", a.expect(r" 403 good1 "))
+
+        # clients that connect and vanish, in several ways
+        for how in ("close", "partial", "reset", "midreg"):
+            c = client("vanish")
+            if how == "partial":
+                c.send_raw(b"NICK vani")
+            elif how == "reset":
+                c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            elif how == "midreg":
+                c.send("NICK vanish")
+            c.close()
+        # the nick of a vanished client is free again (once the server
+        # has seen the connection go: ask until WHOIS says no such nick)
+        deadline = time.monotonic() + harness.scaled(30)
+        while not any(" 401 good1 vanish " in l for l in a.command("WHOIS vanish", r" 318 good1 ")):
+            assert time.monotonic() < deadline, "the vanished client's nick stayed taken"
+            time.sleep(0.2)   # between polls of a condition
+        d = client("vanish")
+        d.register("vanish")
+        h.check("nick_free_after_vanish", True)
+        d.send("QUIT")
+        d.wait_closed(30)
+        d.close()
+
+        # a registered member who drops off: the others see a QUIT
+        e = client("dropper")
+        e.register()
+        e.join("#bad")
+        a.expect(r"^:dropper!\S+ JOIN #bad$")
+        e.close()
+        h.check("drop_gives_quit", a.expect(r"^:dropper!\S+ QUIT :", 60))
+
+        # many commands before registration, each answered
+        f = client("early")
+        for cmd in ("JOIN #bad", "PRIVMSG #bad :x", "LIST", "TOPIC #bad", "WHO #bad"):
+            f.send(cmd)
+        for i in range(5):
+            f.expect(r" 451 \* :You have not registered")
+        h.check("early_commands_451", True)
+        f.close()
+
+        # the server still serves: a message goes round
+        a.send("PRIVMSG #bad :still alive")
+        h.check("still_serving", b.expect(r"PRIVMSG #bad :still alive$"))
+        st = a.stats()
+        h.check("stats_counts", st.get("clients", 0) >= 2 and st.get("channels", 0) >= 1, repr(st))
+    finally:
+        a.close()
+        b.close()
+
+
+def test_never_reading_client(h):
+    """A client that never reads is disconnected with an ERROR once its
+    queue stays full; the others get every message, in order. The stuck
+    client is Linux on the LAN (no user-networking buffers in between,
+    which would absorb megabytes first), so this needs root."""
+    l = the_lan(h)
+    g1 = lan_chatd(l)
+    addr = (lanlib.guest_addr(1), 6667)
+    mk = lambda nick, **kw: in_netns(l.peer_ns, lambda: irc_load.IrcClient(
+        addr[0], addr[1], nick, timeout=harness.scaled(60), **kw))
+    stuck = mk("stuck", rcvbuf=2048)
+    sender, reader = mk("sender"), mk("reader")
+    try:
+        for c in (stuck, sender, reader):
+            c.register()
+            c.join("#stuck")
+        n = 3000
+        pad = "p" * 60
+        data = "".join("PRIVMSG #stuck :S %d %s\r\n" % (k, pad) for k in range(n))
+        t = threading.Thread(target=sender.send_raw, args=(data,), daemon=True)
+        t.start()
+        got = []
+        deadline = time.monotonic() + harness.scaled(180)
+        while len(got) < n and time.monotonic() < deadline:
+            m = reader.expect(r"PRIVMSG #stuck :S (\d+) |QUIT :SendQ", harness.scaled(120))
+            if m.group(1) is not None:
+                got.append(int(m.group(1)))
+        t.join(timeout=60)
+        h.check("reader_got_all_in_order", got == list(range(n)),
+                "%d messages, first wrong at %s" % (len(got), next(
+                    (i for i, v in enumerate(got) if v != i), None)))
+        quit_seen = any(re.search(r"^:stuck!\S+ QUIT :SendQ (stalled|exceeded)", l)
+                        for l in reader.lines)
+        if not quit_seen:
+            reader.expect(r"^:stuck!\S+ QUIT :SendQ (stalled|exceeded)", harness.scaled(60))
+        h.check("stuck_client_dropped", True)
+        # the stuck client's own stream ends (after an ERROR, if it ever reads)
+        rest = stuck.wait_closed(harness.scaled(60))
+        h.check("stuck_connection_closed", stuck.closed, repr(rest[-3:]))
+        h.check("server_alive", reader.command("PING :x", r" PONG \S+ :x$"))
+    finally:
+        for c in (stuck, sender, reader):
+            c.close()
+
+
+# ---------------------------------------------------------------- host IRC programs
+
+
+def wait_file(path, pattern, timeout):
+    """Poll a file another program writes until it matches."""
+    rx = re.compile(pattern, re.M)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with open(path, errors="replace") as f:
+                text = f.read()
+            m = rx.search(text)
+            if m:
+                return m
+        except OSError:
+            text = ""
+        if time.monotonic() > deadline:
+            raise AssertionError("%s: no %r within %gs; has: %r" % (
+                os.path.basename(path), pattern, timeout, text[-500:]))
+        time.sleep(0.1)   # polling a file for a condition
+
+
+def write_fifo(path, text, timeout=20):
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise AssertionError("%s never appeared" % path)
+        time.sleep(0.1)   # polling for a condition
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def test_host_programs_with_guest_chat(h):
+    """ii and weechat (host programs from Debian) register with the guest's
+    chatd, join a channel and exchange messages with the guest's chat."""
+    missing = [p for p in ("ii", "weechat-headless") if shutil.which(p) is None]
+    if missing:
+        h.skip("host IRC programs not installed: %s (Debian packages ii, weechat-headless)"
+               % " ".join(missing))
+    g = chat_guest()
+    tmp = tempfile.mkdtemp(prefix="chat-hosttest-")
+    procs = []
+    gc = None
+    try:
+        # ii: a directory of fifos and logs
+        iidir = os.path.join(tmp, "ii")
+        procs.append(subprocess.Popen(["ii", "-s", "127.0.0.1", "-p", str(g.port), "-n", "iiuser",
+                                       "-i", iidir], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL))
+        srv = os.path.join(iidir, "127.0.0.1")
+        wait_file(os.path.join(srv, "out"), r"End of /MOTD", harness.scaled(30))
+        write_fifo(os.path.join(srv, "in"), "/j #host\n")
+        chan = os.path.join(srv, "#host")
+        wait_file(os.path.join(chan, "out"), r"iiuser.* has joined #host", harness.scaled(30))
+
+        # weechat: headless, commands through its fifo, channel text in its log
+        wdir = os.path.join(tmp, "wee")
+        fifo = os.path.join(wdir, "fifo")
+        cmds = ";".join([
+            "/set logger.file.flush_delay 0", "/set fifo.file.enabled on",
+            "/set fifo.file.path %s" % fifo, "/set irc.server_default.tls off",
+            "/server add xv6 127.0.0.1/%d" % g.port, "/set irc.server.xv6.nicks wee",
+            "/set irc.server.xv6.autojoin #host", "/connect xv6"])
+        procs.append(subprocess.Popen(["weechat-headless", "--dir", wdir, "--run-command", cmds],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      stdin=subprocess.DEVNULL))
+        wlog = os.path.join(wdir, "logs", "irc.xv6.#host.weechatlog")
+        wait_file(wlog, r"wee .* has joined #host", harness.scaled(60))
+
+        # the guest's chat joins; everyone sees it
+        gc = GuestChat(g.m, "10.0.2.15", "xvuser", "#host")
+        wait_file(os.path.join(chan, "out"), r"xvuser.* has joined #host", harness.scaled(30))
+        wait_file(wlog, r"xvuser .* has joined #host", harness.scaled(30))
+        h.check("guest_chat_joined", True)
+
+        gc.type("hello from xv6")
+        wait_file(os.path.join(chan, "out"), r"<xvuser> hello from xv6$", harness.scaled(30))
+        h.check("ii_receives_guest", True)
+        wait_file(wlog, r"\txvuser\thello from xv6$", harness.scaled(30))
+        h.check("weechat_receives_guest", True)
+
+        write_fifo(os.path.join(chan, "in"), "hello from ii\n")
+        gc.wait(r"<iiuser> hello from ii\n")
+        h.check("guest_receives_ii", True)
+        write_fifo(fifo, "irc.xv6.#host *hello from weechat\n")
+        gc.wait(r"<wee> hello from weechat\n")
+        h.check("guest_receives_weechat", True)
+        wait_file(os.path.join(chan, "out"), r"<wee> hello from weechat$", harness.scaled(30))
+        h.check("ii_receives_weechat", True)
+
+        # slash commands of the guest's client, seen from the host
+        gc.type("/topic the host test")
+        wait_file(os.path.join(chan, "out"), r"xvuser changed topic to \"?the host test", harness.scaled(30))
+        h.check("slash_topic", True)
+        gc.type("/msg iiuser just for you")
+        wait_file(os.path.join(srv, "xvuser", "out"), r"<xvuser> just for you$", harness.scaled(30))
+        h.check("slash_msg", True)
+        gc.type("/names")
+        gc.wait(r"\* names on #host: [^\n]*\biiuser\b")
+        h.check("slash_names", True)
+        gc.type("/nick xvuser2")
+        # (ii files nick changes and quits under the server, not the channel)
+        wait_file(os.path.join(srv, "out"), r"xvuser changed nick to xvuser2", harness.scaled(30))
+        h.check("slash_nick", True)
+        gc.type("/part #host going")
+        wait_file(os.path.join(chan, "out"), r"xvuser2.* has left #host", harness.scaled(30))
+        gc.type("/join #host")
+        wait_file(os.path.join(chan, "out"), r"xvuser2\(.*\) has joined #host", harness.scaled(30))
+        h.check("slash_part_join", True)
+        gc.quit("see you")
+        wait_file(os.path.join(srv, "out"), r"xvuser2.* has quit.*see you", harness.scaled(30))
+        h.check("slash_quit", True)
+        gc = None
+    finally:
+        if gc is not None and g.m.alive:
+            g.m.send("/quit\n")
+        for p in procs:
+            p.terminate()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+NGIRCD_CONF = """[Global]
+Name = irc.test.example
+Info = xv6-streams test server
+Listen = 127.0.0.1
+Ports = %d
+MotdPhrase = ngircd for the xv6Chat test
+[Limits]
+MaxNickLength = 16
+[Options]
+DNS = no
+Ident = no
+PAM = no
+"""
+
+
+def test_guest_chat_with_ngircd(h):
+    """The guest's chat joins a host ngircd and talks with a host client."""
+    ngircd = shutil.which("ngircd") or (os.path.exists("/usr/sbin/ngircd") and "/usr/sbin/ngircd")
+    if not ngircd:
+        h.skip("ngircd is not installed (Debian package ngircd)")
+    g = chat_guest()
+    tmp = tempfile.mkdtemp(prefix="chat-ngircd-")
+    port = free_port()
+    conf = os.path.join(tmp, "ngircd.conf")
+    with open(conf, "w") as f:
+        f.write(NGIRCD_CONF % port)
+    os.chmod(tmp, 0o755)
+    os.chmod(conf, 0o644)
+    p = subprocess.Popen([ngircd, "-n", "-f", conf], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    gc = None
+    c = None
+    try:
+        deadline = time.monotonic() + harness.scaled(20)
+        while True:
+            try:
+                c = irc_load.IrcClient("127.0.0.1", port, "hostie", timeout=harness.scaled(30))
+                break
+            except ConnectionRefusedError:
+                if time.monotonic() > deadline or p.poll() is not None:
+                    raise AssertionError("ngircd did not start: %s" % (
+                        p.stdout.read() if p.poll() is not None else "no listener"))
+                time.sleep(0.1)   # waiting for the server's port to open
+        c.register()
+        c.join("#ng")
+        gc = GuestChat(g.m, "10.0.2.2!%d" % port, "xvng", "#ng")
+        h.check("guest_joined_ngircd", c.expect(r"^:xvng!\S+ JOIN :?#ng$"))
+        gc.type("hello ngircd")
+        h.check("host_receives", c.expect(r"^:xvng!\S+ PRIVMSG #ng :hello ngircd$"))
+        c.send("PRIVMSG #ng :hello guest")
+        h.check("guest_receives", gc.wait(r"<hostie> hello guest\n"))
+        c.send("PRIVMSG xvng :privately")
+        h.check("guest_receives_private", gc.wait(r"\*hostie\* privately\n"))
+        gc.type("/msg hostie answer from xv6")
+        h.check("private_to_host", c.expect(r"^:xvng!\S+ PRIVMSG hostie :answer from xv6$"))
+        gc.quit("leaving ngircd")
+        gc = None
+        h.check("quit_on_ngircd", c.expect(r"^:xvng!\S+ QUIT :.*leaving ngircd"))
+    finally:
+        if gc is not None and g.m.alive:
+            g.m.send("/quit\n")
+        if c:
+            c.close()
+        p.terminate()
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- load
+
+
+def wait_stats(c, cond, timeout):
+    """Ask STATS until cond(stats) holds; returns the last figures."""
+    deadline = time.monotonic() + timeout
+    while True:
+        st = c.stats()
+        if cond(st) or time.monotonic() > deadline:
+            return st
+        time.sleep(0.5)   # between polls of a condition
+
+
+def test_load_64_clients(h):
+    """64 host clients each send 50 messages to one channel: every client
+    gets all the others' messages exactly once, in per-sender order; the
+    server's memory returns to where it was once they have left.
+
+    The run is done twice. The first grows chatd's heap (queues under
+    load) and warms the kernel's caches; what it leaves is the baseline.
+    The second must leave exactly that: the same bytes in use by chatd,
+    no heap growth, the kernel's free pages back."""
+    g = chat_guest()
+    probe = client("probe")
+    try:
+        probe.register()
+        runs = []
+        for k in range(2):
+            r = irc_load.run_load("127.0.0.1", g.port, clients=64, messages=50,
+                                  chan="#load%d" % k, prefix="ld%d_" % k,
+                                  timeout=harness.scaled(300))
+            h.check("run%d_all_messages_once_in_order" % (k + 1), r["ok"],
+                    "; ".join(r["problems"]))
+            runs.append(r)
+            st = wait_stats(probe, lambda s: s["clients"] == 1 and s["channels"] == 0,
+                            harness.scaled(60))
+            h.check("run%d_clients_gone" % (k + 1), st["clients"] == 1 and st["channels"] == 0,
+                    repr(st))
+            if k == 0:
+                base = st
+        after = wait_stats(probe, lambda s: s["inuse"] == base["inuse"] and
+                           s["freepages"] >= base["freepages"] - 8, harness.scaled(60))
+        h.check("server_memory_back", after["inuse"] == base["inuse"] and
+                after["objects"] == base["objects"], "inuse %d -> %d, objects %d -> %d" % (
+                    base["inuse"], after["inuse"], base["objects"], after["objects"]))
+        h.check("heap_not_grown", after["heap"] <= base["heap"], "heap %d -> %d" % (
+            base["heap"], after["heap"]))
+        h.check("kernel_pages_back", after["freepages"] >= base["freepages"] - 8,
+                "free pages %d before, %d after" % (base["freepages"], after["freepages"]))
+        r = runs[-1]
+        print("# chat load: 64 clients x 50 messages in %.1f s, %.0f deliveries/s" % (
+            r["seconds"], r["msgs_per_s"]), flush=True)
+    finally:
+        probe.close()
+
+
+# ---------------------------------------------------------------- LAN
+
+CLONE_NEWNET = 0x40000000
+
+
+def in_netns(ns, fn):
+    """Run fn() with this thread in network namespace ns: sockets made
+    meanwhile belong to ns for good. The thread returns to its own
+    namespace afterwards (setns(2) acts on the calling thread only)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    path = "/run/netns/%s" % ns
+    if not os.path.exists(path):
+        path = "/var/run/netns/%s" % ns
+    target = os.open(path, os.O_RDONLY)
+    try:
+        if libc.setns(target, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns into %s" % ns)
+        try:
+            return fn()
+        finally:
+            if libc.setns(own, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns back")
+    finally:
+        os.close(own)
+        os.close(target)
+
+
+class NsRelay:
+    """TCP relay: listens on the host's loopback, and joins each
+    connection to `target` reached from inside namespace ns."""
+
+    def __init__(self, ns, target):
+        self.ns, self.target = ns, target
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(16)
+        self.port = self.lsock.getsockname()[1]
+        self.sel = selectors.DefaultSelector()
+        self.sel.register(self.lsock, selectors.EVENT_READ, None)
+        self.running = True
+        self.error = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            while self.running:
+                for key, _ in self.sel.select(0.5):
+                    if key.data is None:
+                        a, _ = self.lsock.accept()
+                        b = in_netns(self.ns, lambda: socket.create_connection(self.target, 30))
+                        self.sel.register(a, selectors.EVENT_READ, b)
+                        self.sel.register(b, selectors.EVENT_READ, a)
+                        continue
+                    src, dst = key.fileobj, key.data
+                    try:
+                        data = src.recv(65536)
+                    except OSError:
+                        data = b""
+                    if data:
+                        dst.sendall(data)
+                    else:
+                        for s in (src, dst):
+                            try:
+                                self.sel.unregister(s)
+                            except (KeyError, ValueError):
+                                pass
+                            s.close()
+        except Exception as e:      # reported by the test
+            self.error = e
+
+    def close(self):
+        self.running = False
+        self.thread.join(timeout=5)
+        for key in list(self.sel.get_map().values()):
+            key.fileobj.close()
+        self.sel.close()
+
+
+_lan = None
+_lan_g1 = None
+
+
+def the_lan(h):
+    global _lan
+    ok, why = lanlib.have_root()
+    if not ok:
+        h.skip("the LAN part needs root: " + why)
+    if _lan is None:
+        _lan = lanlib.Lan(smp=GUEST_SMP)
+        import atexit
+        atexit.register(_lan.close)
+    return _lan
+
+
+def lan_chatd(l):
+    """Guest 1 of the LAN, running chatd."""
+    global _lan_g1
+    m = l.machines.get(1)
+    if m is None or not m.alive or _lan_g1 is not m:
+        m = l.guest(1, extra_boot="chat=on")
+        wait_chatd(m)
+        _lan_g1 = m
+    return m
+
+
+def test_three_guests_one_channel(h):
+    """Two LAN guests and a user-networking guest chat in one channel:
+    every line typed on each reaches the other two exactly once, in order."""
+    l = the_lan(h)
+    g1 = lan_chatd(l)
+    g2 = l.machines.get(2)
+    if g2 is None or not g2.alive:
+        g2 = l.guest(2)
+    g3 = chat_guest().m
+    relay = NsRelay(l.peer_ns, (lanlib.guest_addr(1), 6667))
+    chats = []
+    try:
+        c1 = GuestChat(g1, lanlib.guest_addr(1), "lan1", "#lan")
+        c2 = GuestChat(g2, lanlib.guest_addr(1), "lan2", "#lan")
+        c3 = GuestChat(g3, "10.0.2.2!%d" % relay.port, "user3", "#lan")
+        chats = [c1, c2, c3]
+        # everyone has seen everyone join
+        c1.wait(r"\* user3 joined #lan")
+        c2.wait(r"\* user3 joined #lan")
+        h.check("all_joined", True)
+        lines = 6
+        # each guest types a burst while the others are quiet (so that
+        # console echo and incoming text never interleave), then all
+        # wait until the other two have it
+        for turn in range(2):
+            for k, c in enumerate(chats):
+                sent = ["line %d-%d-%d" % (k + 1, turn, i) for i in range(lines)]
+                for s in sent:
+                    c.type(s)
+                for o in chats:
+                    if o is not c:
+                        o.wait(r"<%s> %s\n" % (re.escape(c.nick), re.escape(sent[-1])), 60)
+        for k, c in enumerate(chats):
+            for o in chats:
+                if o is c:
+                    continue
+                text = o.text()
+                want = ["<%s> line %d-%d-%d" % (c.nick, k + 1, t, i)
+                        for t in range(2) for i in range(lines)]
+                pos, good = 0, True
+                for w in want:
+                    if text.count(w + "\n") != 1:
+                        good = False
+                        break
+                    at = text.find(w + "\n")
+                    if at < pos:
+                        good = False
+                        break
+                    pos = at
+                h.check("%s_to_%s_once_in_order" % (c.nick, o.nick), good,
+                        "missing, repeated or out of order: %r" % w)
+            h.check("%s_not_echoed_to_self" % c.nick, c.text().count("<%s> line" % c.nick) == 0)
+        for c in chats:
+            c.quit()
+        chats = []
+        h.check("relay_ok", relay.error is None, repr(relay.error))
+    finally:
+        for c in chats:
+            if c.m.alive:
+                c.m.send("/quit\n")
+        relay.close()
