@@ -305,6 +305,13 @@ bench: deps
 	@$(PYTHON) tests/bench/bench_stream_cost.py
 	@$(PYTHON) tests/bench/bench_net.py
 
+# The live graph of a freshly booted default stack, as SVG and PNG in
+# build/ (scripts/graph.py --port PORT grabs it from a running guest).
+.PHONY: graph
+graph: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) scripts/graph.py
+
 # Fuzz every harness of tests/fuzz/ for FUZZ_SECONDS each (make test runs
 # them for 10 s); `make fuzz FUZZ=net` picks one.
 FUZZ_SECONDS ?= 1800
