@@ -44,19 +44,25 @@ except socket.timeout:
     pass
 print("got %d %d %.6f" % (n, b, (last - first) if n > 1 else 0), flush=True)
 '''
-SENDER = r'''
+PACED = r'''
 import socket, sys, time
-mac = bytes(int(x, 16) for x in sys.argv[1].split(":")); size = int(sys.argv[2]); secs = float(sys.argv[3])
+mac = bytes(int(x, 16) for x in sys.argv[1].split(":")); size = int(sys.argv[2])
+rate = float(sys.argv[3]); secs = float(sys.argv[4])
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("eth0", 0))
 f = mac + s.getsockname()[4] + b"\x88\xb5" + bytes(size - 14)
-n = 0; end = time.monotonic() + secs
-while time.monotonic() < end:
-    for _ in range(100):
-        s.send(f)
-    n += 100
+n = 0; t0 = time.monotonic()
+while True:
+    now = time.monotonic() - t0
+    if now >= secs: break
+    want = int(now * rate)
+    while n < want:
+        s.send(f); n += 1
+    time.sleep(0.0005)
 print("sent %d" % n, flush=True)
 '''
 
+RATES = (1000, 2000, 4000, 8000, 16000)   # offered frames/s, Linux -> guest
+PACE_S = 2
 
 def percentile(xs, p):
     xs = sorted(xs)
@@ -78,17 +84,27 @@ def frame_rates(l):
         h = re.search(r"got (\d+) (\d+) ([\d.]+)", got)
         sent, us = int(g.group(1)), int(g.group(2))
         rows.append(("guest to Linux", size, sent / (us / 1e6), int(h.group(1)), sent))
-        # Linux -> guest
-        m.send("bench_frames rx 8\n")
-        m.wait_for("bench_frames rx 8\n", 10)
-        tx = l.peer_run([sys.executable, "-c", SENDER, lanlib.guest_mac(1), str(size), "5"],
-                        timeout=60, check=True)
-        nsent = int(re.search(r"sent (\d+)", tx.stdout).group(1))
-        mm = m.wait_for(re.compile(r"BENCH frames_rx frames=(\d+) bytes=(\d+) us=(\d+)"), 60)
-        frames, us = int(mm.group(1)), int(mm.group(3))
-        m.wait_for(qemu.PROMPT, 30, start=mm.end() - 1)
-        m._mark = len(m.console)
-        rows.append(("Linux to guest", size, frames / (us / 1e6) if us else 0, frames, nsent))
+        # Linux -> guest: offer frames at a paced rate for PACE_S seconds
+        # and count what the guest program reads; the best loss-free rate
+        # is the figure (as the anchor figures of small kernels are).
+        best, last = 0, (0, 0)
+        for rate in RATES:
+            m.send("bench_frames rx %d\n" % (PACE_S + 3))
+            m.wait_for("bench_frames rx %d\n" % (PACE_S + 3), 10)
+            tx = l.peer_run([sys.executable, "-c", PACED, lanlib.guest_mac(1), str(size),
+                             str(rate), str(PACE_S)], timeout=60, check=True)
+            nsent = int(re.search(r"sent (\d+)", tx.stdout).group(1))
+            mm = m.wait_for(re.compile(r"BENCH frames_rx frames=(\d+) "), 60)
+            m.wait_for(qemu.PROMPT, 30, start=mm.end() - 1)
+            m._mark = len(m.console)
+            got = int(mm.group(1))
+            last = (got, nsent)
+            if got >= nsent:
+                best = rate
+            else:
+                break
+        rows.append(("Linux to guest (best loss-free offered rate)", size, best,
+                     last[0], last[1]))
     m.close()
     return rows
 
@@ -120,6 +136,10 @@ def main():
             rows = frame_rates(l)
             lan_times = lan_rtt(l)
         lines += ["## Raw e1000 frame rate (driver alone, test LAN)", "",
+                  "Sending: frames/s the guest program wrote, and how many Linux counted."
+                  " Receiving: the highest paced rate (of %s frames/s) the guest program"
+                  " read without loss, and counted/sent at the next rate."
+                  % ", ".join(str(r) for r in RATES), "",
                   "| direction | frame bytes | frames/s | MB/s | frames counted / sent |",
                   "| --- | --- | --- | --- | --- |"]
         for d, size, fps, got, sent in rows:
