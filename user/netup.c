@@ -222,10 +222,20 @@ main(int argc, char *argv[])
   // protocol 6, linked for good under /dev/tcp, which then asks ip for
   // the local addresses itself. A kernel built without lwIP has no
   // /dev/tcp; the rest of the network works without it.
+  // A second card (netup -d /dev/e1000/1) finds tcp plumbed already.
   int tcp = open("/dev/tcp", O_RDWR);
   if(tcp >= 0){
     int tip = must_open("/dev/ip");
-    if(ctl(tip, "proto 6") < 0)
+    char p6[NETCTL_MAX] = "proto 6";
+    struct strioctl sc = { NET_CTL, 0, 7, p6 };
+    int r = ioctl(tip, I_STR, (long)&sc);
+    if(r == -EADDRINUSE){
+      close(tip);
+      close(tcp);
+      printf("netup: %s is %s%s%s\n", dev, addr, gw[0] ? " via " : "", gw);
+      return 0;
+    }
+    if(r < 0 && ctl(tip, "proto 6") < 0)
       return 1;
     must(ioctl(tcp, I_PLINK, tip), "link an ip stream under tcp", tcp);
     close(tip);
