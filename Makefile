@@ -304,6 +304,8 @@ bench: deps
 	@$(PYTHON) tests/bench/bench.py --smp $(SMP) --out docs/perf.md
 	@$(PYTHON) tests/bench/bench_stream_cost.py
 	@$(PYTHON) tests/bench/bench_net.py
+	-@$(PYTHON) tests/bench/bench_fish.py
+	-@$(PYTHON) tests/bench/bench_chat.py --smp $(SMP)
 
 # The live graph of a freshly booted default stack, as SVG and PNG in
 # build/ (scripts/graph.py --port PORT grabs it from a running guest).

@@ -5,8 +5,8 @@
 
 #define NCPU          8     // maximum number of harts
 #define NPROC        64     // maximum number of processes
-#define NOFILE       32     // open files per process
-#define NFILE       256     // open files per system
+#define NOFILE      128     // open files per process (a chat server holds 100 clients)
+#define NFILE       512     // open files per system
 #define NINODE      128     // maximum number of active i-nodes
 #define NDEV         64     // device major numbers
 #define ROOTDEV       1     // device number of file system root disk

@@ -16,7 +16,7 @@
 #include "fs.h"
 #include "file.h"
 
-#define POLL_MAX 64   // most pollfds one poll(2) may watch
+#define POLL_MAX 256  // most pollfds one poll(2) may watch (one kmalloc)
 
 // Removing a name (unlink, rename) takes this lock first, so that a
 // rename, which works on one directory at a time, never sees its source
@@ -794,12 +794,14 @@ out:
 // what its pollfd asks, or the timeout passes (< 0: never; 0: just look).
 // Waiting uses the global poll sequence (poll.c): note the sequence,
 // check every file, and sleep only if nobody signalled since the note.
+static int poll_files(struct proc *p, struct pollfd *pfd, uint64 ufds, int nfds,
+                      int timeout);
+
 uint64
 sys_poll(void)
 {
   uint64 ufds;
   int nfds, timeout;
-  struct pollfd pfd[POLL_MAX];
   struct proc *p = myproc();
 
   argaddr(0, &ufds);
@@ -807,6 +809,18 @@ sys_poll(void)
   argint(2, &timeout);
   if(nfds < 0 || nfds > POLL_MAX)
     return -EINVAL;
+  // Not on the kernel stack: 256 entries would take a quarter of it.
+  struct pollfd *pfd = kmalloc(POLL_MAX * sizeof(struct pollfd));
+  if(pfd == 0)
+    return -ENOMEM;
+  int r = poll_files(p, pfd, ufds, nfds, timeout);
+  kmfree(pfd);
+  return r;
+}
+
+static int
+poll_files(struct proc *p, struct pollfd *pfd, uint64 ufds, int nfds, int timeout)
+{
   if(nfds > 0 && copyin_user(pfd, ufds, nfds * sizeof(struct pollfd)) < 0)
     return -EFAULT;
 

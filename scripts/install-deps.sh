@@ -72,6 +72,10 @@ need iproute2 "ip (network namespaces, bridges, taps)" ip
 need iputils-ping "ping" ping
 need tshark "tshark (reads captures)" tshark
 need clang "clang (libFuzzer harnesses)" clang
+# real IRC programs the chat tests talk to
+need ii "ii (IRC client)" ii
+need weechat-headless "weechat-headless (IRC client)" weechat-headless
+need ngircd "ngircd (IRC server)" ngircd
 
 if [ ${#missing_pkgs[@]} -gt 0 ]; then
   if [ "$mode" = check ] || ! is_root || ! have apt-get; then

@@ -11,7 +11,7 @@ Topology (see docs/chat.md):
     root), chatd on guest 1 (10.10.0.1). The chat guest above is the
     third member: it dials 10.0.2.2!RELAY, a relay in this process that
     listens on the host's loopback and connects onwards from inside the
-    LAN's Linux peer namespace to 10.10.0.1:6667. So one chat session
+    LAN's Linux peer namespace to 10.10.0.1:6667. So one channel
     spans the LAN and user networking.
 
 Host programs used when installed (else those checks are skipped, saying
@@ -135,6 +135,19 @@ class GuestChat:
 
     def count(self, s):
         return self.text().count(s)
+
+    def abandon(self):
+        """After a failure: end the program if it still runs, so the next
+        test finds a shell prompt (or a dead machine, which is rebooted)."""
+        if not self.m.alive:
+            return
+        mark = len(self.m.console)
+        try:
+            self.m.send("/quit\n")
+            self.m.wait_for(qemu.PROMPT, harness.scaled(15), start=mark, what="prompt")
+            self.m._mark = len(self.m.console)
+        except qemu.GuestError:
+            pass
 
     def quit(self, why="bye", timeout=30):
         mark = len(self.m.console)
@@ -481,8 +494,8 @@ def test_host_programs_with_guest_chat(h):
         h.check("slash_quit", True)
         gc = None
     finally:
-        if gc is not None and g.m.alive:
-            g.m.send("/quit\n")
+        if gc is not None:
+            gc.abandon()
         for p in procs:
             p.terminate()
             try:
@@ -551,8 +564,8 @@ def test_guest_chat_with_ngircd(h):
         gc = None
         h.check("quit_on_ngircd", c.expect(r"^:xvng!\S+ QUIT :.*leaving ngircd"))
     finally:
-        if gc is not None and g.m.alive:
-            g.m.send("/quit\n")
+        if gc is not None:
+            gc.abandon()
         if c:
             c.close()
         p.terminate()
@@ -703,6 +716,17 @@ _lan = None
 _lan_g1 = None
 
 
+def release_machines():
+    """Power off this module's guests (the other modules need the memory)."""
+    global _lan, _lan_g1, _guest
+    if _lan is not None:
+        _lan.close()
+        _lan = _lan_g1 = None
+    if _guest is not None:
+        _guest.m.close()
+        _guest = None
+
+
 def the_lan(h):
     global _lan
     ok, why = lanlib.have_root()
@@ -729,6 +753,14 @@ def lan_chatd(l):
 def test_three_guests_one_channel(h):
     """Two LAN guests and a user-networking guest chat in one channel:
     every line typed on each reaches the other two exactly once, in order."""
+    # the last test of the module: the guests go when it ends
+    try:
+        _three_guests(h)
+    finally:
+        release_machines()
+
+
+def _three_guests(h):
     l = the_lan(h)
     g1 = lan_chatd(l)
     g2 = l.machines.get(2)
@@ -738,10 +770,11 @@ def test_three_guests_one_channel(h):
     relay = NsRelay(l.peer_ns, (lanlib.guest_addr(1), 6667))
     chats = []
     try:
-        c1 = GuestChat(g1, lanlib.guest_addr(1), "lan1", "#lan")
-        c2 = GuestChat(g2, lanlib.guest_addr(1), "lan2", "#lan")
-        c3 = GuestChat(g3, "10.0.2.2!%d" % relay.port, "user3", "#lan")
-        chats = [c1, c2, c3]
+        for m, addr, nick in ((g1, lanlib.guest_addr(1), "lan1"),
+                              (g2, lanlib.guest_addr(1), "lan2"),
+                              (g3, "10.0.2.2!%d" % relay.port, "user3")):
+            chats.append(GuestChat(m, addr, nick, "#lan"))
+        c1, c2, c3 = chats
         # everyone has seen everyone join
         c1.wait(r"\* user3 joined #lan")
         c2.wait(r"\* user3 joined #lan")
@@ -784,6 +817,5 @@ def test_three_guests_one_channel(h):
         h.check("relay_ok", relay.error is None, repr(relay.error))
     finally:
         for c in chats:
-            if c.m.alive:
-                c.m.send("/quit\n")
+            c.abandon()
         relay.close()

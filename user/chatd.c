@@ -1329,7 +1329,8 @@ timers(void)
 // ---------------------------------------------------------------- the loop
 
 static int lfd = -1;
-static long accept_pause_until;    // after EMFILE: try accept again later
+static long accept_pause_until;    // after a failed accept: try again later
+static long accept_errors;
 static struct pollfd pfds[MAXSLOTS + 1];
 static struct client *pclient[MAXSLOTS + 1];
 
@@ -1384,7 +1385,11 @@ serve_round(int timeout_ms)
         if(fd >= 0){
           fcntl(fd, F_SETFL, O_NONBLOCK);
           client_new(fd);
-        } else if(fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM){
+        } else if(fd != -EAGAIN){
+          // out of descriptors or memory, or a failing listener: the
+          // listener stays readable, so wait a second rather than spin
+          if(accept_errors++ == 0 || verbose)
+            eprint("chatd", "accept", fd);
           accept_pause_until = now + 1000;
         }
       }

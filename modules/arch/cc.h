@@ -28,10 +28,21 @@
 
 #define BYTE_ORDER LITTLE_ENDIAN
 
-// Byte swapping with the compiler's builtins instead of lwIP's shifts
-// (lwIP derives the ntoh forms from these).
-#define lwip_htons(x) ((u16_t)__builtin_bswap16((u16_t)(x)))
-#define lwip_htonl(x) ((u32_t)__builtin_bswap32((u32_t)(x)))
+// Byte swapping, inline: lwIP swaps on every sequence number it looks
+// at, and without the bit-manipulation extension the compiler's builtin
+// is a call into libgcc. (lwIP derives the ntoh forms from these.)
+static inline unsigned short
+lwip_port_swap16(unsigned short x)
+{
+  return (unsigned short)((x << 8) | (x >> 8));
+}
+static inline unsigned int
+lwip_port_swap32(unsigned int x)
+{
+  return (x << 24) | ((x & 0xff00u) << 8) | ((x >> 8) & 0xff00u) | (x >> 24);
+}
+#define lwip_htons(x) lwip_port_swap16((unsigned short)(x))
+#define lwip_htonl(x) lwip_port_swap32((unsigned int)(x))
 
 // Diagnostics go to the kernel console. An lwIP assertion is a bug in the
 // stack or in our glue, never a consequence of what arrived on the wire

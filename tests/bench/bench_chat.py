@@ -5,9 +5,10 @@ Boots one guest on QEMU user networking with chatd started at boot
 (chat=on) and its port forwarded to the host's loopback, then measures
 from the host (tests/irc_load.py does the talking):
 
-  * round trip: an IRC PING answered by chatd's PONG - one TCP request
-    and response through slirp, the guest's stack and chatd's loop; the
-    floor under every other figure;
+  * round trips: a plain TCP ping-pong of one byte (the guest's
+    `bench_tcp echo`, from the TCP benchmarks) and an IRC PING answered
+    by chatd's PONG, in the same boot: the floor under every other
+    figure, and what chatd's parsing and poll loop add to it;
   * fan-out latency: one sender, N receivers in a channel (N = 1, 8,
     32, 64); the time from sending one PRIVMSG until the last receiver
     has it; median and 99th percentile over many rounds;
@@ -29,6 +30,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -66,15 +68,43 @@ def summary(times):
     return ms(statistics.median(times)), ms(irc_load.percentile(times, 99))
 
 
+def tcp_pingpong(m, port, rounds):
+    """One-byte round trips to the guest's `bench_tcp echo 7000` (None if
+    the program is not in the image). Returns the list of seconds."""
+    if m.run("ls /bin/bench_tcp", timeout=30).status != 0:
+        return None
+    start = len(m.console)
+    m.send("bench_tcp echo 7000; echo __BCHAT=$?__\n")
+    m.wait_for("listening on 7000", 30, start=start, what="bench_tcp echo")
+    times = []
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(rounds):
+            t0 = time.monotonic()
+            s.sendall(b"x")
+            if s.recv(1) != b"x":
+                raise SystemExit("bench_tcp echo did not echo")
+            times.append(time.monotonic() - t0)
+    mm = m.wait_for(re.compile(r"__BCHAT=-?\d+__\n"), 60, start=start, what="bench_tcp to end")
+    m.wait_for(qemu.PROMPT, 10, start=mm.end() - 1, what="prompt")
+    m._mark = len(m.console)
+    return times
+
+
 def measure(smp, rounds, loads):
-    port = free_port()
-    args = ["-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:6667" % port,
+    port, echo_port = free_port(), free_port()
+    args = ["-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:6667,"
+            "hostfwd=tcp:127.0.0.1:%d-:7000" % (port, echo_port),
             "-device", "e1000,netdev=n0,bus=pcie.0,romfile=,mac=52:54:00:12:34:56",
             "-append", "chat=on"]
     m = qemu.Machine(smp=smp, extra_args=args, boot_timeout=120)
     try:
         m.wait_for(re.compile(r"chatd: listening"), 30, start=0, what="chatd")
         res = {}
+        pp = tcp_pingpong(m, echo_port, 5 * rounds)
+        res["tcp"] = summary(pp) if pp else None
+        if pp:
+            print("tcp ping-pong: median %.2f ms, p99 %.2f ms" % res["tcp"], flush=True)
         rtt = irc_load.ping_rtt("127.0.0.1", port, rounds=rounds)
         res["rtt"] = summary(rtt)
         print("ping/pong rtt: median %.2f ms, p99 %.2f ms" % res["rtt"], flush=True)
@@ -120,15 +150,19 @@ def write(path, smp, rounds, loads, res):
         "",
         "## Round trip and fan-out latency",
         "",
-        "Round trip: an IRC `PING` and chatd's `PONG`, one TCP request and",
-        "response (%d rounds). Fan-out: one client sends a `PRIVMSG` to a channel" % rounds,
-        "of N other clients; the time until the last of them has it (%d rounds" % rounds,
-        "per N; the next message goes once the previous one arrived everywhere).",
+        "TCP ping-pong: one byte to the guest's `bench_tcp echo` and back",
+        "(%d rounds), the transport alone. IRC round trip: a `PING` and" % (5 * rounds),
+        "chatd's `PONG` (%d rounds). Fan-out: one client sends a `PRIVMSG` to a" % rounds,
+        "channel of N other clients; the time until the last of them has it",
+        "(%d rounds per N; the next message goes once the previous one arrived" % rounds,
+        "everywhere).",
         "",
         "| measurement | median ms | p99 ms |",
         "| --- | --- | --- |",
-        "| PING/PONG round trip | %.2f | %.2f |" % res["rtt"],
     ]
+    if res["tcp"]:
+        lines.append("| TCP ping-pong (1 byte) | %.2f | %.2f |" % res["tcp"])
+    lines.append("| IRC PING/PONG through chatd | %.2f | %.2f |" % res["rtt"])
     for n in FANOUT:
         lines.append("| fan-out to N = %d | %.2f | %.2f |" % ((n,) + res["fanout"][n]))
     lines += [
