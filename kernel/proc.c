@@ -414,12 +414,14 @@ void
 sleep(void *chan, struct spinlock *lk)
 {
   struct proc *p = myproc();
-  // Taking p->lock before dropping lk means no wakeup(chan) can run in
-  // between: wakeup needs p->lock to change our state.
+  // We become SLEEPING on chan before dropping lk: a waker (who changes
+  // the condition holding lk, then calls wakeup) either ran before we
+  // checked the condition, or finds us asleep here – even with its
+  // lock-free first look (see wakeup).
   acquire(&p->lock);
-  release(lk);
   p->chan = chan;
   p->state = SLEEPING;
+  release(lk);
   sched();
   p->chan = 0;
   release(&p->lock);
@@ -433,7 +435,6 @@ sleep_until(void *chan, struct spinlock *lk, uint64 deadline_ms)
     return 1;
   struct proc *p = myproc();
   acquire(&p->lock);
-  release(lk);
   p->chan = chan;
   p->wake_ms = deadline_ms;
   p->timedout = 0;
@@ -441,6 +442,7 @@ sleep_until(void *chan, struct spinlock *lk, uint64 deadline_ms)
   if(deadline_ms < next_deadline)
     next_deadline = deadline_ms;
   p->state = SLEEPING;
+  release(lk);                 // only now: see sleep()
   sched();
   int timedout = p->timedout;
   p->chan = 0;
@@ -471,10 +473,12 @@ wakeup(void *chan)
 {
   int woke = 0;
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
-    // An unused slot cannot be asleep on chan, and a process that gets the
-    // slot later sees the condition our caller already changed: skip it
-    // without the lock (most slots are unused; this is a hot path).
-    if(p == myproc() || __atomic_load_n(&p->state, __ATOMIC_RELAXED) == UNUSED)
+    // A first look without the lock: a process asleep on chan set its
+    // state and chan before it released the caller's lock (sleep), so the
+    // caller, holding that lock, sees them. Taking every process's lock
+    // instead made each wakeup cost 64 lock round trips.
+    if(p == myproc() || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != SLEEPING ||
+       __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
       continue;
     acquire(&p->lock);
     if(p->state == SLEEPING && p->chan == chan){
