@@ -111,23 +111,6 @@ eth_close(queue_t *rq, int oflag)
   return 0;
 }
 
-// Replace an M_IOCTL's data with len bytes from src and acknowledge it.
-static void
-ack_with(queue_t *q, mblk_t *mp, const void *src, int len)
-{
-  mblk_t *dp = allocb(len > 0 ? len : 1, BPRI_MED);
-  if(dp == 0){
-    miocnak(q, mp, 0, ENOMEM);
-    return;
-  }
-  memmove(dp->b_wptr, src, len);
-  dp->b_wptr += len;
-  if(mp->b_cont)
-    freemsg(unlinkb(mp));
-  linkb(mp, dp);
-  miocack(q, mp, len, 0);
-}
-
 // "ifN name value" lines: easy for people and for test scripts.
 static int
 stats_text(char *buf, int n)
@@ -266,21 +249,20 @@ do_bind(queue_t *q, struct upper *u, int ifindex, uint32 type, int unbind)
 static int
 parse_ifname(const char *s, uint32 *ifindex)
 {
-  uint32 v;
-  if(strncmp(s, "mux=", 4) != 0)
-    return parse_uint(s, ifindex);
-  if(parse_uint(s + 4, &v) < 0)
-    return -1;
-  acquire(&eth_lock);
+  uint32 v = 0;
+  int kind = parse_ifspec(s, &v);
+  if(kind <= 0){
+    *ifindex = v;
+    return kind;
+  }
   int found = -1;
+  acquire(&eth_lock);
   for(int i = 0; i < NIF; i++)
     if(ifs[i].used && ifs[i].muxid == (int)v)
       found = i;
   release(&eth_lock);
-  if(found < 0)
-    return -1;
   *ifindex = found;
-  return 0;
+  return found < 0 ? -1 : 0;
 }
 
 // Pass a control message eth does not know down to the stream's
@@ -392,7 +374,7 @@ eth_ioctl(queue_t *q, mblk_t *mp)
         miocack(q, mp, 0, 0);
     } else if(argc == 1 && strcmp(argv[0], "stats") == 0){
       char buf[1200];
-      ack_with(q, mp, buf, stats_text(buf, sizeof(buf)));
+      netctl_answer(q, mp, buf, stats_text(buf, sizeof(buf)));
     } else {
       forward_down(q, mp);
     }
@@ -414,13 +396,13 @@ eth_ioctl(queue_t *q, mblk_t *mp)
       miocnak(q, mp, 0, ENXIO);
       return;
     }
-    ack_with(q, mp, addr, ETH_ALEN);
+    netctl_answer(q, mp, addr, ETH_ALEN);
     return;
   }
   case DL_STATS: {
     char buf[1200];
     int n = stats_text(buf, sizeof(buf));
-    ack_with(q, mp, buf, n);
+    netctl_answer(q, mp, buf, n);
     return;
   }
   default:

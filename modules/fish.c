@@ -1817,22 +1817,6 @@ text_write(queue_t *q, struct fstream *s, mblk_t *mp)
 }
 
 static void
-ack_text(queue_t *q, mblk_t *mp, const char *text, int len)
-{
-  mblk_t *dp = allocb(len > 0 ? len : 1, BPRI_MED);
-  if(dp == 0){
-    miocnak(q, mp, 0, ENOMEM);
-    return;
-  }
-  memmove(dp->b_wptr, text, len);
-  dp->b_wptr += len;
-  if(mp->b_cont)
-    freemsg(unlinkb(mp));
-  linkb(mp, dp);
-  miocack(q, mp, len, 0);
-}
-
-static void
 fish_ioctl(queue_t *q, mblk_t *mp)
 {
   struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
@@ -1900,7 +1884,7 @@ fish_ioctl(queue_t *q, mblk_t *mp)
         miocnak(q, mp, 0, ENOMEM);
         return;
       }
-      ack_text(q, mp, buf, ctl_text(buf, 2048));
+      netctl_answer(q, mp, buf, ctl_text(buf, 2048));
       kmfree(buf);
       return;
     }

@@ -581,42 +581,25 @@ tell_link(queue_t *lowq, uint32 addr)
   }
 }
 
-static void
-ack_text(queue_t *q, mblk_t *mp, const char *text, int len)
-{
-  mblk_t *dp = allocb(len > 0 ? len : 1, BPRI_MED);
-  if(dp == 0){
-    miocnak(q, mp, 0, ENOMEM);
-    return;
-  }
-  memmove(dp->b_wptr, text, len);
-  dp->b_wptr += len;
-  if(mp->b_cont)
-    freemsg(unlinkb(mp));
-  linkb(mp, dp);
-  miocack(q, mp, len, 0);
-}
-
 // An interface named by number ("0") or by the mux id its link got
 // ("mux=5", what I_PLINK returned).
 static int
 parse_ifname(const char *s, uint32 *ifindex)
 {
-  uint32 v;
-  if(strncmp(s, "mux=", 4) != 0)
-    return parse_uint(s, ifindex);
-  if(parse_uint(s + 4, &v) < 0)
-    return -1;
-  acquire(&ip_lock);
+  uint32 v = 0;
+  int kind = parse_ifspec(s, &v);
+  if(kind <= 0){
+    *ifindex = v;
+    return kind;
+  }
   int found = -1;
+  acquire(&ip_lock);
   for(int i = 0; i < NIPIF; i++)
     if(ifs[i].used && ifs[i].muxid == (int)v)
       found = i;
   release(&ip_lock);
-  if(found < 0)
-    return -1;
   *ifindex = found;
-  return 0;
+  return found < 0 ? -1 : 0;
 }
 
 static void
@@ -718,7 +701,7 @@ ip_ctl(queue_t *q, mblk_t *mp)
       if(ifs[i].used && ifs[i].addr)
         n += snprintf(buf + n, sizeof(buf) - n, "%s/%d\n", fmt_ipv4(a, ifs[i].addr), ifs[i].plen);
     release(&ip_lock);
-    ack_text(q, mp, buf, n);
+    netctl_answer(q, mp, buf, n);
   } else if(argc == 1 && strcmp(argv[0], "show") == 0){
     char *buf = kmalloc(2048);
     if(buf == 0){
@@ -726,7 +709,7 @@ ip_ctl(queue_t *q, mblk_t *mp)
       return;
     }
     int n = show(buf, 2048);
-    ack_text(q, mp, buf, n);
+    netctl_answer(q, mp, buf, n);
     kmfree(buf);
   } else {
     strsetreason(q, "ip: unknown control message (addr, route, proto, connect, addrs, show)");

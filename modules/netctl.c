@@ -2,7 +2,10 @@
 // modules (see netctl.h). Not a module itself: a small library that every
 // network module links with. Everything here treats its input as hostile.
 #include "types.h"
+#include "errno.h"
+#include "spinlock.h"
 #include "defs.h"
+#include "streams/stream.h"
 #include "netctl.h"
 
 int
@@ -131,4 +134,28 @@ fmt_mac(char *buf, const uint8 m[6])
 {
   snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
   return buf;
+}
+
+int
+parse_ifspec(const char *s, uint32 *v)
+{
+  if(strncmp(s, "mux=", 4) == 0)
+    return parse_uint(s + 4, v) < 0 ? -1 : 1;
+  return parse_uint(s, v) < 0 ? -1 : 0;
+}
+
+void
+netctl_answer(queue_t *q, mblk_t *mp, const void *data, int len)
+{
+  mblk_t *dp = allocb(len > 0 ? len : 1, BPRI_MED);
+  if(dp == 0){
+    miocnak(q, mp, 0, ENOMEM);
+    return;
+  }
+  memmove(dp->b_wptr, data, len);
+  dp->b_wptr += len;
+  if(mp->b_cont)
+    freemsg(unlinkb(mp));
+  linkb(mp, dp);
+  miocack(q, mp, len, 0);
 }

@@ -29,6 +29,17 @@ int parse_ipv4_prefix(const char *s, uint32 *addr, int *prefixlen);
 int parse_uint(const char *s, uint32 *v);
 // Parse "aa:bb:cc:dd:ee:ff".
 int parse_mac(const char *s, uint8 mac[6]);
+// An interface given as a number ("0") or as the mux id of its link
+// ("mux=5", what I_PLINK returned): returns 0 and the number, 1 and the
+// mux id, or -1 if it is neither.
+int parse_ifspec(const char *s, uint32 *v);
+
+struct queue;
+struct msgb;
+// Answer an M_IOCTL with len bytes of data (a text answer, an address):
+// the request's own data is replaced, then M_IOCACK goes back up.
+void netctl_answer(struct queue *q, struct msgb *mp, const void *data, int len);
+
 // Format an address "a.b.c.d" into buf (at least 16 bytes).
 char *fmt_ipv4(char *buf, uint32 addr);
 // Format a MAC address into buf (at least 18 bytes).
