@@ -245,15 +245,7 @@ e1000_wput(queue_t *q, mblk_t *mp)
     e1000_ioctl(q, mp);
     return 0;
   case M_FLUSH:
-    if(*mp->b_rptr & FLUSHW)
-      flushq(q, FLUSHDATA);
-    if(*mp->b_rptr & FLUSHR){
-      flushq(RD(q), FLUSHDATA);
-      *mp->b_rptr &= ~FLUSHW;
-      qreply(q, mp);
-    } else {
-      freemsg(mp);
-    }
+    drv_flush(q, mp);
     return 0;
   default:
     qdrop(q, mp, "message type not understood by e1000");

@@ -1921,14 +1921,7 @@ fish_wput(queue_t *q, mblk_t *mp)
     fish_ioctl(q, mp);
     return 0;
   case M_FLUSH:
-    if(*mp->b_rptr & FLUSHW)
-      flushq(q, FLUSHDATA);
-    if(*mp->b_rptr & FLUSHR){
-      flushq(RD(q), FLUSHDATA);
-      *mp->b_rptr &= ~FLUSHW;
-      qreply(q, mp);
-    } else
-      freemsg(mp);
+    drv_flush(q, mp);
     return 0;
   default:
     qdrop(q, mp, "fish: message type not understood");

@@ -74,15 +74,7 @@ loop_wput(queue_t *q, mblk_t *mp)
     return 0;
   case M_FLUSH:
     // The driver turns the flush around, as every driver must.
-    if(*mp->b_rptr & FLUSHW)
-      flushq(q, FLUSHDATA);
-    if(*mp->b_rptr & FLUSHR){
-      flushq(RD(q), FLUSHDATA);
-      *mp->b_rptr &= ~FLUSHW;
-      qreply(q, mp);
-    } else {
-      freemsg(mp);
-    }
+    drv_flush(q, mp);
     return 0;
   case M_IOCTL:
     loop_ioctl(q, mp);

@@ -387,3 +387,17 @@ miocnak(queue_t *q, mblk_t *mp, int count, int error)
   }
   qreply(q, mp);
 }
+
+void
+drv_flush(queue_t *wq, mblk_t *mp)
+{
+  if(*mp->b_rptr & FLUSHW)
+    flushq(wq, FLUSHDATA);
+  if(*mp->b_rptr & FLUSHR){
+    flushq(RD(wq), FLUSHDATA);
+    *mp->b_rptr &= ~FLUSHW;     // the stream head must not send it down again
+    qreply(wq, mp);
+  } else {
+    freemsg(mp);
+  }
+}

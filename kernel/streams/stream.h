@@ -237,6 +237,10 @@ const char *qname(queue_t *q);              // the module's name
 #define FLUSHDATA 0   // flushq: data only (keeps control messages)
 #define FLUSHALL  1   // flushq: everything
 
+// What every driver does with an M_FLUSH on its write side: flush the
+// queues it names, and turn the read half around, back up the stream.
+void drv_flush(queue_t *wq, mblk_t *mp);
+
 // ioctl answers (stream head matches them by ioc_id)
 void miocack(queue_t *q, mblk_t *mp, int count, long rval);
 void miocnak(queue_t *q, mblk_t *mp, int count, int error);
