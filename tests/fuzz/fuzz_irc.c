@@ -3,33 +3,9 @@
 // share (user/lib/irc.c): the line splitter fed arbitrary bytes in
 // arbitrary pieces, the parser, the name checks, and the line formatter
 // given what the parser produced. The user library's functions share names
-// with the C library's, so, as in tests/host/test_irc.c, they are renamed
+// with the C library's, so they are renamed (tests/host/ulib_rename.h)
 // before their sources are included.
-#define memset    ulib_memset
-#define memcpy    ulib_memcpy
-#define memmove   ulib_memmove
-#define memcmp    ulib_memcmp
-#define strlen    ulib_strlen
-#define strcmp    ulib_strcmp
-#define strncmp   ulib_strncmp
-#define strcpy    ulib_strcpy
-#define strncpy   ulib_strncpy
-#define strlcpy   ulib_strlcpy
-#define strcat    ulib_strcat
-#define strchr    ulib_strchr
-#define strrchr   ulib_strrchr
-#define strstr    ulib_strstr
-#define strdup    ulib_strdup
-#define isdigit   ulib_isdigit
-#define isspace   ulib_isspace
-#define isalpha   ulib_isalpha
-#define isalnum   ulib_isalnum
-#define isxdigit  ulib_isxdigit
-#define atoi      ulib_atoi
-#define strtol    ulib_strtol
-#define strtoul   ulib_strtoul
-#define vsnprintf ulib_vsnprintf
-#define snprintf  ulib_snprintf
+#include "../host/ulib_rename.h"
 #include "../../user/lib/string.c"
 #include "../../user/lib/number.c"
 #include "../../user/lib/format.c"
