@@ -276,21 +276,6 @@ e1000_wsrv(queue_t *q)
   return 0;
 }
 
-// Read service: pass received frames up while the next queue has room.
-static int
-e1000_rsrv(queue_t *q)
-{
-  mblk_t *mp;
-  while((mp = getq(q)) != 0){
-    if(!canputnext(q)){
-      putbq(q, mp);
-      return 0;
-    }
-    putnext(q, mp);
-  }
-  return 0;
-}
-
 static int
 e1000_rput(queue_t *q, mblk_t *mp)
 {
@@ -475,7 +460,7 @@ static struct module_info e1000_info = {
 };
 
 static struct qinit e1000_rinit = {
-  .qi_putp = e1000_rput, .qi_srvp = e1000_rsrv,
+  .qi_putp = e1000_rput, .qi_srvp = putnext_srv,
   .qi_qopen = e1000_open, .qi_qclose = e1000_close, .qi_minfo = &e1000_info,
 };
 

@@ -551,20 +551,6 @@ eth_wsrv(queue_t *q)
   return 0;
 }
 
-static int
-eth_rsrv(queue_t *q)
-{
-  mblk_t *mp;
-  while((mp = getq(q)) != 0){
-    if(!canputnext(q)){
-      putbq(q, mp);
-      return 0;
-    }
-    putnext(q, mp);
-  }
-  return 0;
-}
-
 // ---------------------------------------------------------------- lower side
 
 static int
@@ -710,7 +696,7 @@ static struct module_info eth_info = {
 };
 
 static struct qinit eth_rinit = {
-  .qi_putp = eth_passput, .qi_srvp = eth_rsrv,
+  .qi_putp = eth_passput, .qi_srvp = putnext_srv,
   .qi_qopen = eth_open, .qi_qclose = eth_close, .qi_minfo = &eth_info,
 };
 static struct qinit eth_winit = {

@@ -1624,17 +1624,8 @@ static int
 fish_rsrv(queue_t *q)
 {
   struct fstream *s = q->q_ptr;
-  if(s->kind == K_DAEMON){
-    mblk_t *mp;
-    while((mp = getq(q)) != 0){
-      if(!canputnext(q)){
-        putbq(q, mp);
-        return 0;
-      }
-      putnext(q, mp);
-    }
-    return 0;
-  }
+  if(s->kind == K_DAEMON)
+    return putnext_srv(q);
   mblk_t *mp;
   while((mp = getq(q)) != 0)
     client_handle(s, mp);

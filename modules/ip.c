@@ -792,20 +792,6 @@ ip_wsrv(queue_t *q)
 }
 
 static int
-ip_rsrv(queue_t *q)
-{
-  mblk_t *mp;
-  while((mp = getq(q)) != 0){
-    if(!canputnext(q)){
-      putbq(q, mp);
-      return 0;
-    }
-    putnext(q, mp);
-  }
-  return 0;
-}
-
-static int
 ip_passput(queue_t *q, mblk_t *mp)
 {
   putnext(q, mp);
@@ -829,7 +815,7 @@ static struct module_info ip_info = {
 };
 
 static struct qinit ip_rinit = {
-  .qi_putp = ip_passput, .qi_srvp = ip_rsrv,
+  .qi_putp = ip_passput, .qi_srvp = putnext_srv,
   .qi_qopen = ip_open, .qi_qclose = ip_close, .qi_minfo = &ip_info,
 };
 static struct qinit ip_winit = {

@@ -401,3 +401,17 @@ drv_flush(queue_t *wq, mblk_t *mp)
     freemsg(mp);
   }
 }
+
+int
+putnext_srv(queue_t *q)
+{
+  mblk_t *mp;
+  while((mp = getq(q)) != 0){
+    if(!canputnext(q)){
+      putbq(q, mp);       // back-enabled when the next queue drains
+      return 0;
+    }
+    putnext(q, mp);
+  }
+  return 0;
+}

@@ -237,6 +237,10 @@ const char *qname(queue_t *q);              // the module's name
 #define FLUSHDATA 0   // flushq: data only (keeps control messages)
 #define FLUSHALL  1   // flushq: everything
 
+// A service procedure that just passes its queue on, as far as flow
+// control lets it: use it as qi_srvp where a queue has nothing else to do.
+int putnext_srv(queue_t *q);
+
 // What every driver does with an M_FLUSH on its write side: flush the
 // queues it names, and turn the read half around, back up the stream.
 void drv_flush(queue_t *wq, mblk_t *mp);
