@@ -315,12 +315,13 @@ graph: deps
 	@$(PYTHON) scripts/graph.py
 
 # Fuzz every harness of tests/fuzz/ for FUZZ_SECONDS each (make test runs
-# them for 10 s); `make fuzz FUZZ=net` picks one.
+# them for 10 s) and write executions per second and coverage into
+# docs/fuzzing.md; `make fuzz FUZZ=net` picks one.
 FUZZ_SECONDS ?= 1800
 FUZZ ?=
 .PHONY: fuzz
 fuzz: deps
-	@$(PYTHON) tests/fuzz/fuzz.py --seconds $(FUZZ_SECONDS) $(FUZZ)
+	@$(PYTHON) tests/fuzz/fuzz.py --seconds $(FUZZ_SECONDS) --record docs/fuzzing.md $(FUZZ)
 
 # ------------------------------------------------------------ docs
 

@@ -9,6 +9,8 @@ build/fuzz/corpus/NAME/ (not committed), findings to build/fuzz/.
 
     fuzz.py --seconds 10            every harness: replay seeds, then fuzz 10 s
     fuzz.py --seconds 1800 net      one harness for half an hour (make fuzz)
+    fuzz.py --seconds 1800 --record docs/fuzzing.md
+                                    ... and write its figures into that table
 
 Prints one `PASS fuzz/NAME ...` or `FAIL fuzz/NAME: ...` line per harness
 with executions per second and coverage (libFuzzer's "cov"), exits 1 on
@@ -67,17 +69,53 @@ def run(name, binary, seconds):
                        text=True, errors="replace", timeout=seconds + 120, env=env)
     out = p.stdout
     execs = re.findall(r"stat::number_of_executed_units:\s*(\d+)", out)
-    speed = re.findall(r"exec/s: (\d+)", out)
+    speed = (re.findall(r"stat::average_exec_per_sec:\s*(\d+)", out) or
+             re.findall(r"exec/s: (\d+)", out))
     cov = re.findall(r"cov: (\d+)", out)
-    summary = "execs %s, exec/s %s, cov %s" % (execs[-1] if execs else "?",
-                                                speed[-1] if speed else "?",
-                                                cov[-1] if cov else "?")
+    ft = re.findall(r"ft: (\d+)", out)
+    corp = re.findall(r"corp: (\d+)/", out)
+    figures = {"execs": execs[-1] if execs else "?", "speed": speed[-1] if speed else "?",
+               "cov": cov[-1] if cov else "?", "ft": ft[-1] if ft else "?",
+               "corpus": corp[-1] if corp else "?"}
+    summary = "execs %(execs)s, exec/s %(speed)s, cov %(cov)s" % figures
+    run.figures = figures
     return p.returncode == 0, summary, out
+
+
+# The table of docs/fuzzing.md between these two lines is rewritten row by
+# row: one row per harness, the newest run of each.
+BEGIN = "<!-- fuzz table: written by make fuzz -->"
+END = "<!-- end of fuzz table -->"
+HEADER = ["| harness | date (UTC) | seconds | executions | exec/s | coverage (cov) "
+          "| features (ft) | corpus | result |",
+          "|---|---|---|---|---|---|---|---|---|"]
+
+
+def record(path, name, seconds, ok, figures):
+    import datetime
+    row = "| %s | %s | %d | %s | %s | %s | %s | %s | %s |" % (
+        name, datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), seconds,
+        figures["execs"], figures["speed"], figures["cov"], figures["ft"],
+        figures["corpus"], "no finding" if ok else "FINDING")
+    text = open(path).read() if os.path.exists(path) else ""
+    if BEGIN not in text or END not in text:
+        text = text.rstrip("\n") + "\n\n" + BEGIN + "\n" + END + "\n"
+    head, rest = text.split(BEGIN, 1)
+    table, tail = rest.split(END, 1)
+    rows = [l for l in table.strip().splitlines() if l.startswith("| ") and
+            not l.startswith("| harness ") and l.split("|")[1].strip() != name]
+    rows.append(row)
+    rows.sort()
+    text = head + BEGIN + "\n" + "\n".join(HEADER + rows) + "\n" + END + tail
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def main():
     ap = argparse.ArgumentParser(description="Run the libFuzzer harnesses.")
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--record", metavar="FILE",
+                    help="write each harness's figures into the table of FILE")
     ap.add_argument("names", nargs="*", help="harness names (default: all)")
     args = ap.parse_args()
     if shutil.which("clang") is None:
@@ -94,6 +132,8 @@ def main():
             bad += 1
             continue
         ok, summary, out = run(name, binary, args.seconds)
+        if args.record:
+            record(args.record, name, args.seconds, ok, run.figures)
         if ok:
             print("PASS fuzz/%s (%d s: %s)" % (name, args.seconds, summary), flush=True)
         else:
