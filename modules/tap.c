@@ -17,6 +17,9 @@
 // The buffer is bounded ("tap buffer BYTES", at most TAP_BUFMAX): when the
 // reader is slow, tap drops copies (counted: "tap show"), never the
 // traffic itself. `pcapsave /dev/tap/N FILE` saves what is waiting.
+// Popping a tap does not throw its records away: they wait for one last
+// reader (`cat /dev/tap/N` then ends after them), or until the next tap
+// pushed takes the slot; so a capture can be saved after the pop.
 #include "types.h"
 #include "param.h"
 #include "errno.h"

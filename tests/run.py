@@ -9,7 +9,9 @@ Runs, in order, printing one line per result:
      every test module tests/test_*.py (its `test_*(h)` functions get a
      harness.Harness), then every guest test program tests/guest/P*.c
      for P in GUEST_PREFIXES (ut_, st_) as /bin/P*, whose PASS/FAIL/DONE
-     lines are parsed; then `halt`, and build/fsck checks the disk left.
+     lines are parsed; then the kernel's resource counters (sysinfo) must
+     be back at what they were right after boot, then `halt`, and
+     build/fsck checks the disk left.
 Ends with the exact line `N passed, M failed` (`, K skipped` when some
 test was skipped). Exit status 1 if anything failed or nothing ran.
 
@@ -154,6 +156,7 @@ class SharedMachine:
         self.m = None
         self.boot_error = None
         self.boots = 0
+        self.baseline = {}
 
     def __call__(self):
         if self.boot_error:
@@ -165,6 +168,7 @@ class SharedMachine:
             try:
                 self.m = qemu.Machine(smp=self.smp, extra_args=self.extra_args,
                                       boot_timeout=harness.scaled(90))
+                self.baseline = counters(self.m)
             except qemu.GuestError as e:
                 self.boot_error = e
                 self.results.record("smp%d/boot%s" % (self.smp, "" if self.boots == 1
@@ -185,6 +189,7 @@ class SharedMachine:
         if m is None or not m.alive:
             return
         tag = "smp%d" % self.smp
+        self.check_counters(tag)
         try:
             m.halt(timeout=harness.scaled(30))
         except qemu.GuestError as e:
@@ -196,6 +201,55 @@ class SharedMachine:
             rc, out = r
             self.results.record(tag + "/fsck", rc == 0, "fsck exit status %d" % rc,
                                 detail="\n".join(out.splitlines()[-20:]))
+
+
+    def check_counters(self, tag):
+        """Everything the round's tests took from the kernel must be given
+        back: the counters must come back to their values right after boot
+        (of the last boot, if a crash forced another; that crash already
+        failed its test). Connections in TIME_WAIT and the like take a
+        while to go, so this waits for the condition, up to a limit."""
+        base = self.baseline
+        deadline = time.monotonic() + harness.scaled(150)
+        while True:
+            now = counters(self.m)
+            diff = counter_diff(base, now)
+            if not diff or time.monotonic() > deadline:
+                break
+            time.sleep(1)     # polling the guest for a condition
+        print("# counters at boot / at the end: " + ", ".join(
+            "%s %s/%s" % (k, base.get(k), now.get(k))
+            for k in EXACT_COUNTERS + ("freepages", "kmalloc_bytes")), flush=True)
+        self.results.record(tag + "/counters_at_boot_baseline", not diff,
+                            "; ".join(diff) + (" (since boot #%d)" % self.boots
+                                               if self.boots > 1 else ""))
+
+
+# Counters that must come back exactly, and those that may end up higher
+# than at boot but never lower (free memory: caches filled by the tests,
+# such as the buffer cache's pages, are not leaks, and are bounded).
+EXACT_COUNTERS = ("streams", "mblks", "dblks", "mux_links", "kept_streams",
+                  "nproc", "nfile", "tcp_conversations", "tcp_pcbs")
+SLACK_PAGES = 16
+
+
+def counters(m):
+    r = m.run("sysinfo", timeout=harness.scaled(30))
+    out = {}
+    for line in r.output.splitlines():
+        w = line.split()
+        if len(w) == 2 and w[1].isdigit():
+            out[w[0]] = int(w[1])
+    return out
+
+
+def counter_diff(base, now):
+    diff = ["%s %s at boot, %s now" % (k, base.get(k), now.get(k))
+            for k in EXACT_COUNTERS if base.get(k) != now.get(k)]
+    if now.get("freepages", 0) < base.get("freepages", 0) - SLACK_PAGES:
+        diff.append("freepages %s at boot, %s now" % (base.get("freepages"),
+                                                       now.get("freepages")))
+    return diff
 
 
 def guest_programs():
@@ -221,6 +275,8 @@ def run_round(results, smp, modules, patterns):
                 own = SharedMachine(results, smp, qargs)
                 try:
                     run_module(results, modname, mod, smp, own, patterns)
+                    if own.m is not None and own.m.alive:
+                        own.check_counters("smp%d/%s" % (smp, short(modname)))
                 finally:
                     own.close()
             else:

@@ -47,3 +47,22 @@ def test_by_hand_then_ping(h):
         assert r.status == 0, "%s: %s" % (cmd, r.output)
     # the card is taken now
     fails_with(h, "push -L /dev/eth /dev/e1000/0", "busy")
+
+
+def test_take_it_down_again(h):
+    """Undo the stack of the test above, in the reverse order: ip lets go
+    of the link stream, the link stream is no longer kept (and goes with
+    its last close), eth lets go of the card. The card is free again, and
+    every stream and link is gone (the runner then checks every counter
+    is back where it was at boot)."""
+    for cmd in ("push -U /dev/ip all", "push -u lnk", "push -U /dev/eth all"):
+        r = h.run(cmd)
+        assert r.status == 0, "%s: %s" % (cmd, r.output)
+    fails_with(h, "ping -c 1 -W 500 10.0.2.2")
+    r = h.run("push -L /dev/eth /dev/e1000/0")
+    assert r.status == 0, "the card is still taken: %s" % r.output
+    r = h.run("push -U /dev/eth all")
+    assert r.status == 0, r.output
+    r = h.run("sysinfo")
+    si = dict(l.split() for l in r.output.splitlines() if len(l.split()) == 2)
+    assert (si["streams"], si["mux_links"], si["kept_streams"]) == ("0", "0", "0"), r.output
