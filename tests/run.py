@@ -33,6 +33,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import counters  # noqa: E402
 import harness   # noqa: E402
 import qemu      # noqa: E402
 
@@ -168,7 +169,7 @@ class SharedMachine:
             try:
                 self.m = qemu.Machine(smp=self.smp, extra_args=self.extra_args,
                                       boot_timeout=harness.scaled(90))
-                self.baseline = counters(self.m)
+                self.baseline = counters.read(self.m)
             except qemu.GuestError as e:
                 self.boot_error = e
                 self.results.record("smp%d/boot%s" % (self.smp, "" if self.boots == 1
@@ -210,46 +211,11 @@ class SharedMachine:
         failed its test). Connections in TIME_WAIT and the like take a
         while to go, so this waits for the condition, up to a limit."""
         base = self.baseline
-        deadline = time.monotonic() + harness.scaled(150)
-        while True:
-            now = counters(self.m)
-            diff = counter_diff(base, now)
-            if not diff or time.monotonic() > deadline:
-                break
-            time.sleep(1)     # polling the guest for a condition
-        print("# counters at boot / at the end: " + ", ".join(
-            "%s %s/%s" % (k, base.get(k), now.get(k))
-            for k in EXACT_COUNTERS + ("freepages", "kmalloc_bytes")), flush=True)
+        diff, now = counters.wait_back(self.m, base, harness.scaled(150))
+        print("# counters at boot / at the end: " + counters.summary(base, now), flush=True)
         self.results.record(tag + "/counters_at_boot_baseline", not diff,
                             "; ".join(diff) + (" (since boot #%d)" % self.boots
                                                if self.boots > 1 else ""))
-
-
-# Counters that must come back exactly, and those that may end up higher
-# than at boot but never lower (free memory: caches filled by the tests,
-# such as the buffer cache's pages, are not leaks, and are bounded).
-EXACT_COUNTERS = ("streams", "mblks", "dblks", "mux_links", "kept_streams",
-                  "nproc", "nfile", "tcp_conversations", "tcp_pcbs")
-SLACK_PAGES = 16
-
-
-def counters(m):
-    r = m.run("sysinfo", timeout=harness.scaled(30))
-    out = {}
-    for line in r.output.splitlines():
-        w = line.split()
-        if len(w) == 2 and w[1].isdigit():
-            out[w[0]] = int(w[1])
-    return out
-
-
-def counter_diff(base, now):
-    diff = ["%s %s at boot, %s now" % (k, base.get(k), now.get(k))
-            for k in EXACT_COUNTERS if base.get(k) != now.get(k)]
-    if now.get("freepages", 0) < base.get("freepages", 0) - SLACK_PAGES:
-        diff.append("freepages %s at boot, %s now" % (base.get("freepages"),
-                                                       now.get("freepages")))
-    return diff
 
 
 def guest_programs():

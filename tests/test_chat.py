@@ -31,6 +31,7 @@ import tempfile
 import threading
 import time
 
+import counters
 import harness
 import irc_load
 import lan as lanlib
@@ -63,6 +64,7 @@ class ChatGuest:
         if "netup: " not in self.m.console:
             raise qemu.GuestError("netup did not bring the network up", self.m.tail())
         wait_chatd(self.m)
+        self.m.baseline = counters.read(self.m)
         # one client must get through before anything else is tried: if
         # the server cannot accept, every test says so at once instead of
         # each waiting out its own deadlines
@@ -746,6 +748,7 @@ def lan_chatd(l):
     if m is None or not m.alive or _lan_g1 is not m:
         m = l.guest(1, extra_boot="chat=on")
         wait_chatd(m)
+        m.baseline = counters.read(m)
         _lan_g1 = m
     return m
 
@@ -753,9 +756,14 @@ def lan_chatd(l):
 def test_three_guests_one_channel(h):
     """Two LAN guests and a user-networking guest chat in one channel:
     every line typed on each reaches the other two exactly once, in order."""
-    # the last test of the module: the guests go when it ends
+    # the last test of the module: the guests go when it ends, after the
+    # check that each has given back all the module's tests took
     try:
         _three_guests(h)
+        guests = {"lan%d" % n: m for n, m in the_lan(h).machines.items()}
+        if _guest is not None:
+            guests["user"] = _guest.m
+        counters.check_guests(h, guests)
     finally:
         release_machines()
 
@@ -766,6 +774,7 @@ def _three_guests(h):
     g2 = l.machines.get(2)
     if g2 is None or not g2.alive:
         g2 = l.guest(2)
+        g2.baseline = counters.read(g2)
     g3 = chat_guest().m
     relay = NsRelay(l.peer_ns, (lanlib.guest_addr(1), 6667))
     chats = []

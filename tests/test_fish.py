@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 
+import counters
 import lan as lanlib
 import qemu
 
@@ -45,6 +46,7 @@ def guest(n, extra_boot=""):
     if m is None or not m.alive:
         m = l.guest(n, extra_boot=extra_boot)
         m.wait_for("fishd: node%d " % n, 20, start=0, what="fishd to start")
+        m.baseline = counters.read(m)
     return m
 
 
@@ -358,3 +360,10 @@ def test_eight_guests(h):
         names = sorted(r[0] for r in ping_rows(ms[n]))
         h.check("ping_from_node%d" % n, names == want,
                 "got %r (boots %.1f s, ping %.1f s)" % (names, boot, time.monotonic() - t1))
+
+
+def test_counters_back_at_boot_values(h):
+    """The last test: every guest still up (the eight of the test above)
+    has given back all it took for the module's transfers, pings and
+    hostile frames: its counters are as they were after boot."""
+    counters.check_guests(h, {"node%d" % n: m for n, m in the_lan().machines.items()})

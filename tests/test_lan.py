@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 
+import counters
 import lan as lanlib
 
 BOOT = False       # these tests boot their own guests
@@ -36,6 +37,7 @@ def guest(n):
     m = l.machines.get(n)
     if m is None or not m.alive:
         m = l.guest(n)
+        m.baseline = counters.read(m)
     return m
 
 
@@ -225,6 +227,13 @@ def test_hostile_frames(h):
                     "%s grew by %d, sent %d" % (key, grew, n))
     p = l.peer_run(["ping", "-c", "5", "-i", "0.1", "-W", "2", lanlib.guest_addr(1)], timeout=60)
     h.check("pings_after", " 0% packet loss" in p.stdout, p.stdout)
+
+
+def test_counters_back_at_boot_values(h):
+    """After pings, neighbour tables, pairwise traffic and thousands of
+    hostile frames, the module's guests have given everything back: their
+    counters are as they were after boot."""
+    counters.check_guests(h, {"node%d" % n: m for n, m in the_lan().machines.items()})
 
 
 def test_two_cards_in_one_guest(h):
