@@ -33,7 +33,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import counters  # noqa: E402
+import leakcheck  # noqa: E402
 import harness   # noqa: E402
 import qemu      # noqa: E402
 
@@ -169,7 +169,7 @@ class SharedMachine:
             try:
                 self.m = qemu.Machine(smp=self.smp, extra_args=self.extra_args,
                                       boot_timeout=harness.scaled(90))
-                self.baseline = counters.read(self.m)
+                self.baseline = leakcheck.read(self.m)
             except qemu.GuestError as e:
                 self.boot_error = e
                 self.results.record("smp%d/boot%s" % (self.smp, "" if self.boots == 1
@@ -211,8 +211,8 @@ class SharedMachine:
         failed its test). Connections in TIME_WAIT and the like take a
         while to go, so this waits for the condition, up to a limit."""
         base = self.baseline
-        diff, now = counters.wait_back(self.m, base, harness.scaled(150))
-        print("# counters at boot / at the end: " + counters.summary(base, now), flush=True)
+        diff, now = leakcheck.wait_back(self.m, base, harness.scaled(150))
+        print("# counters at boot / at the end: " + leakcheck.summary(base, now), flush=True)
         self.results.record(tag + "/counters_at_boot_baseline", not diff,
                             "; ".join(diff) + (" (since boot #%d)" % self.boots
                                                if self.boots > 1 else ""))

@@ -31,10 +31,10 @@ import tempfile
 import threading
 import time
 
-import counters
 import harness
 import irc_load
 import lan as lanlib
+import leakcheck
 import qemu
 
 BOOT = False      # boots its own guests (user networking with hostfwd, LAN)
@@ -64,7 +64,7 @@ class ChatGuest:
         if "netup: " not in self.m.console:
             raise qemu.GuestError("netup did not bring the network up", self.m.tail())
         wait_chatd(self.m)
-        self.m.baseline = counters.read(self.m)
+        self.m.baseline = leakcheck.read(self.m)
         # one client must get through before anything else is tried: if
         # the server cannot accept, every test says so at once instead of
         # each waiting out its own deadlines
@@ -748,7 +748,7 @@ def lan_chatd(l):
     if m is None or not m.alive or _lan_g1 is not m:
         m = l.guest(1, extra_boot="chat=on")
         wait_chatd(m)
-        m.baseline = counters.read(m)
+        m.baseline = leakcheck.read(m)
         _lan_g1 = m
     return m
 
@@ -763,7 +763,7 @@ def test_three_guests_one_channel(h):
         guests = {"lan%d" % n: m for n, m in the_lan(h).machines.items()}
         if _guest is not None:
             guests["user"] = _guest.m
-        counters.check_guests(h, guests)
+        leakcheck.check_guests(h, guests)
     finally:
         release_machines()
 
@@ -774,7 +774,7 @@ def _three_guests(h):
     g2 = l.machines.get(2)
     if g2 is None or not g2.alive:
         g2 = l.guest(2)
-        g2.baseline = counters.read(g2)
+        g2.baseline = leakcheck.read(g2)
     g3 = chat_guest().m
     relay = NsRelay(l.peer_ns, (lanlib.guest_addr(1), 6667))
     chats = []

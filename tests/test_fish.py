@@ -18,8 +18,8 @@ import sys
 import tempfile
 import time
 
-import counters
 import lan as lanlib
+import leakcheck
 import qemu
 
 BOOT = False       # these tests boot their own guests
@@ -46,7 +46,7 @@ def guest(n, extra_boot=""):
     if m is None or not m.alive:
         m = l.guest(n, extra_boot=extra_boot)
         m.wait_for("fishd: node%d " % n, 20, start=0, what="fishd to start")
-        m.baseline = counters.read(m)
+        m.baseline = leakcheck.read(m)
     return m
 
 
@@ -366,4 +366,4 @@ def test_counters_back_at_boot_values(h):
     """The last test: every guest still up (the eight of the test above)
     has given back all it took for the module's transfers, pings and
     hostile frames: its counters are as they were after boot."""
-    counters.check_guests(h, {"node%d" % n: m for n, m in the_lan().machines.items()})
+    leakcheck.check_guests(h, {"node%d" % n: m for n, m in the_lan().machines.items()})

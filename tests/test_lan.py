@@ -13,8 +13,8 @@ import subprocess
 import sys
 import tempfile
 
-import counters
 import lan as lanlib
+import leakcheck
 
 BOOT = False       # these tests boot their own guests
 REPO = lanlib.qemu.REPO
@@ -37,7 +37,7 @@ def guest(n):
     m = l.machines.get(n)
     if m is None or not m.alive:
         m = l.guest(n)
-        m.baseline = counters.read(m)
+        m.baseline = leakcheck.read(m)
     return m
 
 
@@ -233,7 +233,7 @@ def test_counters_back_at_boot_values(h):
     """After pings, neighbour tables, pairwise traffic and thousands of
     hostile frames, the module's guests have given everything back: their
     counters are as they were after boot."""
-    counters.check_guests(h, {"node%d" % n: m for n, m in the_lan().machines.items()})
+    leakcheck.check_guests(h, {"node%d" % n: m for n, m in the_lan().machines.items()})
 
 
 def test_two_cards_in_one_guest(h):

@@ -1,12 +1,12 @@
-"""counters.py: leak accounting for tests. `sysinfo` in the guest prints
+"""leakcheck.py: leak accounting for tests. `sysinfo` in the guest prints
 every resource counter of the kernel (memory, processes, files, streams,
 message and data blocks, links, kept streams, TCP conversations and lwIP
 control blocks); a test reads them after boot and checks that they come
 back to those values once its work is done.
 
-    base = counters.read(m)
+    base = leakcheck.read(m)
     ...
-    diff, now = counters.wait_back(m, base, timeout)   # [] if all back
+    diff, now = leakcheck.wait_back(m, base, timeout)   # [] if all back
 """
 
 import time
