@@ -763,7 +763,10 @@ def test_three_guests_one_channel(h):
         guests = {"lan%d" % n: m for n, m in the_lan(h).machines.items()}
         if _guest is not None:
             guests["user"] = _guest.m
-        leakcheck.check_guests(h, guests)
+        # chatd's heap grows with its busiest moment and stays grown (its
+        # own bound is checked by test_load_64_clients): free pages may
+        # be fewer by that much, 256 KiB
+        leakcheck.check_guests(h, guests, slack_pages=64)
     finally:
         release_machines()
 

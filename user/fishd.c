@@ -209,17 +209,27 @@ file_crc(int fd, const char *name, struct stat *st, uint32 *crc)
   return 0;
 }
 
-// XREAD: one file kept open between requests of the same transfer.
+// XREAD: one file kept open between requests of the same transfer, and
+// closed once no request has used it for READER_IDLE_MS (by the main loop
+// when no other request comes: an open file held for a transfer that
+// ended would otherwise stay open, and keep the file's inode, for good).
+#define READER_IDLE_MS 2000
 static struct { char name[FISH_NAMEMAX + 1]; int fd; long when; } rd = { "", -1, 0 };
+
+static void
+reader_close(void)
+{
+  if(rd.fd >= 0)
+    close(rd.fd);
+  rd.fd = -1;
+}
 
 static int
 reader_fd(const char *name)
 {
   long now = uptime();
-  if(rd.fd >= 0 && (strcmp(rd.name, name) != 0 || now - rd.when > 2000)){
-    close(rd.fd);
-    rd.fd = -1;
-  }
+  if(rd.fd >= 0 && (strcmp(rd.name, name) != 0 || now - rd.when > READER_IDLE_MS))
+    reader_close();
   if(rd.fd < 0){
     struct stat st;
     int fd = open_shared(name, &st);
@@ -677,6 +687,15 @@ main(int argc, char *argv[])
 
   struct fish_up u;
   for(;;){
+    if(rd.fd >= 0){
+      // a transfer's file is open: wait for the next request only so long
+      struct pollfd pf = { dfd, POLLIN, 0 };
+      long idle = READER_IDLE_MS - (uptime() - rd.when);
+      if(idle <= 0 || poll(&pf, 1, idle) == 0){
+        reader_close();
+        continue;
+      }
+    }
     int got = read(dfd, &u, sizeof(u));
     if(got < 0){
       if(got == -EINTR)
