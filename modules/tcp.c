@@ -86,6 +86,7 @@ struct conv {
   int eof_due, hup_due, err_due; // signals to send up (retried if no memory)
   int epipe_sent;
   int reap;                    // free at the end of the locked section
+  int push_due;                // orphan: push at the end of the locked section
   // options, applied to the pcb when there is one
   int keepalive, nodelay;
   uint32 ka_idle, ka_intvl, ka_cnt;
@@ -95,7 +96,7 @@ struct conv {
 };
 
 static struct conv *convs[NCONV];
-static int nreap;
+static int nreap, npush;
 static u8_t ext_id;
 static int timer_id;
 static ulong nticks;
@@ -118,12 +119,27 @@ lk(void)
 
 static void conv_free(struct conv *c);
 
+static int orphan_push(struct conv *c);
+
 // Leave the lwIP section: free conversations that died inside it (lwIP
 // may still have called us about them during the call), then send the
 // segments lwIP produced.
 static void
 unlk(void)
 {
+  // Orphans whose data was acknowledged go on sending (or close) here,
+  // not in the sent callback: see cb_sent.
+  if(npush){
+    for(int i = 0; i < NCONV; i++){
+      struct conv *c = convs[i];
+      if(c && c->push_due){
+        c->push_due = 0;
+        if(!c->reap && c->pcb && c->orphan)
+          orphan_push(c);
+      }
+    }
+    npush = 0;
+  }
   if(nreap){
     for(int i = 0; i < NCONV; i++)
       if(convs[i] && convs[i]->reap)
@@ -436,6 +452,36 @@ lwip_errno(err_t err)
 
 // ---------------------------------------------------------------- sending
 
+// Would tcp_write trip lwIP's assertions "mss_local is too small" or
+// "inconsistent oversize vs. space"? lwIP cuts new data into segments of
+// at most half the largest window the peer ever offered (the MSS while
+// that is still 0) and asserts that the last unsent segment, with the
+// room left in its buffer, fits that size. A peer that offers a zero
+// window in its SYN and a small one later makes it false: the data
+// queued meanwhile went into MSS-sized segments. Until those are gone
+// (lwIP splits them to fit the window), new data waits, as when the
+// send buffer is full: the sent callback brings it back.
+static int
+write_would_assert(struct tcp_pcb *pcb)
+{
+  struct tcp_seg *last = pcb->unsent;
+  if(last == 0)
+    return 0;
+  while(last->next)
+    last = last->next;
+  u16_t mss = LWIP_MIN(pcb->mss, TCPWND_MIN16(pcb->snd_wnd_max / 2));
+  if(mss == 0)
+    mss = pcb->mss;
+  int used = last->len + LWIP_TCP_OPT_LENGTH(last->flags);
+  if(mss < used)
+    return 1;
+#if TCP_OVERSIZE
+  if(pcb->unsent_oversize > mss - used)
+    return 1;
+#endif
+  return 0;
+}
+
 // Copy as much of message mp into lwIP's send buffer as fits. Returns
 // what is left (0 when all of it went).
 static mblk_t *
@@ -452,7 +498,7 @@ push(struct conv *c, mblk_t *mp)
     }
     // Keep a few queue entries spare so a FIN always fits.
     int room = tcp_sndbuf(pcb);
-    if(room == 0 || tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN - 4)
+    if(room == 0 || tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN - 4 || write_would_assert(pcb))
       break;
     int k = n < room ? n : room;
     u8_t flags = TCP_WRITE_FLAG_COPY;
@@ -598,9 +644,15 @@ cb_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
   struct conv *c = arg;
   if(c->orphan){
-    c->deadline = uptime_ms() + ORPHAN_MS;   // it makes progress
-    if(orphan_push(c))
-      return ERR_ABRT;
+    // It makes progress. The push (which closes the pcb once all is
+    // queued) waits for the end of the locked section: lwIP 2.1.3's
+    // tcp_input drops, without freeing, the data that came with this
+    // ACK if the pcb is closed or aborted inside the sent callback.
+    c->deadline = uptime_ms() + ORPHAN_MS;
+    if(!c->push_due){
+      c->push_due = 1;
+      npush++;
+    }
   } else if(c->rq && (WR(c->rq)->q_first || c->shut_pending)){
     qenable(WR(c->rq));
   }

@@ -3,7 +3,11 @@
 
 Every tests/fuzz/fuzz_NAME.c is one harness: clang compiles it with the
 real sources named on its first line (`// FUZZ-SOURCES: ...`) under
--fsanitize=fuzzer,address,undefined. Its seed corpus is the committed
+-fsanitize=fuzzer,address,undefined; an optional second line
+`// FUZZ-CFLAGS: ...` adds compiler flags. In both, @LWIP@ stands for the
+unpacked lwIP tree (env LWIP_SRC, default build/lwip/lwip-2.1.3, relative
+to the repository, as in the Makefile); without that tree such a harness
+fails with the reason. Its seed corpus is the committed
 folder tests/fuzz/corpus/NAME/; new inputs found while fuzzing go to
 build/fuzz/corpus/NAME/ (not committed), findings to build/fuzz/.
 
@@ -34,18 +38,41 @@ CFLAGS = ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-rec
           "-Dsleep=kernel_sleep"]
 
 
+def lwip_tree():
+    """The lwIP tree the @LWIP@ token names (relative to REPO if relative)."""
+    return os.environ.get("LWIP_SRC") or os.path.join("build", "lwip", "lwip-2.1.3")
+
+
 def harnesses():
+    """(name, source, arguments): the arguments are the FUZZ-SOURCES files
+    followed by the FUZZ-CFLAGS flags, with @LWIP@ replaced."""
     out = []
     for src in sorted(glob.glob(os.path.join(REPO, "tests", "fuzz", "fuzz_*.c"))):
         name = os.path.basename(src)[len("fuzz_"):-2]
         with open(src) as f:
-            first = f.readline()
+            first, second = f.readline(), f.readline()
         m = re.match(r"\s*//\s*FUZZ-SOURCES:\s*(.*)", first)
-        out.append((name, src, m.group(1).split() if m else []))
+        args = m.group(1).split() if m else []
+        m = re.match(r"\s*//\s*FUZZ-CFLAGS:\s*(.*)", second)
+        args += m.group(1).split() if m else []
+        out.append((name, src, [a.replace("@LWIP@", lwip_tree()) for a in args]))
     return out
 
 
+def lwip_missing(args):
+    """Why a harness cannot be built for want of the lwIP tree, or None."""
+    tree = lwip_tree()
+    if not any(tree in a for a in args):
+        return None
+    if os.path.isfile(os.path.join(REPO, tree, "src", "core", "tcp.c")):
+        return None
+    return "lwIP tree not found at %s; make deps fetches it" % tree
+
+
 def build(name, src, sources):
+    why = lwip_missing(sources)
+    if why:
+        return None, why
     os.makedirs(BUILD, exist_ok=True)
     binary = os.path.join(BUILD, "fuzz_" + name)
     cmd = ["clang"] + CFLAGS + [os.path.relpath(src, REPO)] + sources + ["-o", binary,
@@ -126,6 +153,10 @@ def main():
         if args.names and name not in args.names:
             continue
         binary, log = build(name, src, sources)
+        if binary is None and lwip_missing(sources):
+            print("FAIL fuzz/%s: %s" % (name, log))
+            bad += 1
+            continue
         if binary is None:
             print("FAIL fuzz/%s: does not compile" % name)
             print("\n".join("    | " + l for l in log.splitlines()[:20]))

@@ -95,36 +95,113 @@ void pop_off(void) { }
 // ---------------------------------------------------------------- sleep
 
 // Every sleeper is on one list under `big`; wakeup marks the matching
-// ones and broadcasts. A sleeper registers before releasing its lock, so
-// a wakeup issued after the condition changed cannot be missed.
+// ones and signals their threads' own condition variables (so a wakeup
+// does not stir every sleeping thread). A sleeper registers before
+// releasing its lock, so a wakeup issued after the condition changed
+// cannot be missed.
 struct waiter {
   void *chan;
   struct proc *p;
   int woken;
   struct waiter *next;
+  int tracked;                 // the sleeper counts for kshim_settle
+  uint64 deadline;             // its deadline (0: none), for kshim_settle
+  pthread_cond_t *cv;          // its thread's
 };
 static pthread_mutex_t big = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv;
+static pthread_condattr_t cvattr;   // CLOCK_MONOTONIC, for every cv here
 static struct waiter *waiters;
 static struct timespec t0;
+static __thread pthread_cond_t mycv;
+static __thread int mycv_ready;
+
+// Signal every sleeper (kill, clock changes: each looks for itself).
+static void
+wake_all(void)
+{
+  for(struct waiter *w = waiters; w; w = w->next)
+    pthread_cond_signal(w->cv);
+}
+
+// Threads kshim_settle waits for: kernel threads and kshim_spawn threads.
+// `tracked` marks the calling thread as one; ntracked counts the live
+// ones (under big); settle_cv is broadcast when one goes to sleep or ends.
+static __thread int tracked;
+static int ntracked;
+static pthread_cond_t settle_cv;
+
+// The manual clock (kshim_clock_manual): uptime in microseconds that only
+// kshim_clock_advance moves. 0 in `manual` means the host's clock.
+static int manual;
+static uint64 vclock_us;
 
 __attribute__((constructor)) static void
 shim_start(void)
 {
-  pthread_condattr_t a;
-  pthread_condattr_init(&a);
-  pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-  pthread_cond_init(&cv, &a);
+  pthread_condattr_init(&cvattr);
+  pthread_condattr_setclock(&cvattr, CLOCK_MONOTONIC);
+  pthread_cond_init(&settle_cv, &cvattr);
   clock_gettime(CLOCK_MONOTONIC, &t0);
   setvbuf(stdout, 0, UNBUFFERED, 0);
+}
+
+// The host's clock, microseconds since the start.
+static uint64
+real_us(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (t.tv_sec - t0.tv_sec) * 1000000 + (t.tv_nsec - t0.tv_nsec) / 1000;
+}
+
+static uint64
+real_ms(void)
+{
+  return real_us() / 1000;
+}
+
+uint64
+uptime_us(void)
+{
+  if(__atomic_load_n(&manual, __ATOMIC_ACQUIRE))
+    return __atomic_load_n(&vclock_us, __ATOMIC_ACQUIRE);
+  return real_us();
 }
 
 uint64
 uptime_ms(void)
 {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+  return uptime_us() / 1000;
+}
+
+// The RISC-V `time` CSR counts at 10 MHz; the host riscv.h reads it here.
+uint64
+kshim_r_time(void)
+{
+  return uptime_us() * 10;
+}
+
+void
+kshim_clock_manual(int on)
+{
+  pthread_mutex_lock(&big);
+  if(on && !manual)
+    __atomic_store_n(&vclock_us, real_us(), __ATOMIC_RELEASE);
+  __atomic_store_n(&manual, on, __ATOMIC_RELEASE);
+  wake_all();
+  pthread_mutex_unlock(&big);
+}
+
+// Sleepers whose deadline has come look at the clock again.
+void
+kshim_clock_advance(uint64 ms)
+{
+  pthread_mutex_lock(&big);
+  uint64 now = __atomic_add_fetch(&vclock_us, ms * 1000, __ATOMIC_ACQ_REL) / 1000;
+  for(struct waiter *w = waiters; w; w = w->next)
+    if(w->deadline && w->deadline <= now)
+      pthread_cond_signal(w->cv);
+  pthread_mutex_unlock(&big);
 }
 
 // Sleep until woken, killed or (deadline_ms != 0) past the deadline.
@@ -132,23 +209,33 @@ static int
 dosleep(void *chan, struct spinlock *lk, uint64 deadline_ms)
 {
   struct proc *p = myproc();
-  struct waiter w = { chan, p, 0, 0 };
+  if(!mycv_ready){
+    pthread_cond_init(&mycv, &cvattr);
+    mycv_ready = 1;
+  }
+  struct waiter w = { chan, p, 0, 0, tracked, deadline_ms, &mycv };
   int timedout = 0;
   pthread_mutex_lock(&big);
   w.next = waiters;
   waiters = &w;
   release(lk);
+  if(tracked)
+    pthread_cond_broadcast(&settle_cv);
   while(!w.woken && !killed(p)){
     if(deadline_ms){
       if(uptime_ms() >= deadline_ms){
         timedout = 1;
         break;
       }
+      if(manual){
+        pthread_cond_wait(&mycv, &big);   // only kshim_clock_advance moves time
+        continue;
+      }
       uint64 abs = deadline_ms + t0.tv_sec * 1000 + t0.tv_nsec / 1000000;
       struct timespec ts = { abs / 1000, (abs % 1000) * 1000000 };
-      pthread_cond_timedwait(&cv, &big, &ts);
+      pthread_cond_timedwait(&mycv, &big, &ts);
     } else {
-      pthread_cond_wait(&cv, &big);
+      pthread_cond_wait(&mycv, &big);
     }
   }
   for(struct waiter **pp = &waiters; *pp; pp = &(*pp)->next)
@@ -178,9 +265,68 @@ wakeup(void *chan)
 {
   pthread_mutex_lock(&big);
   for(struct waiter *w = waiters; w; w = w->next)
-    if(w->chan == chan)
+    if(w->chan == chan && !w->woken){
       w->woken = 1;
-  pthread_cond_broadcast(&cv);
+      pthread_cond_signal(w->cv);
+    }
+  pthread_mutex_unlock(&big);
+}
+
+// Is every tracked thread asleep with nothing to wake it: not woken, not
+// killed, deadline (if any) still ahead? big held.
+static int
+quiet(void)
+{
+  uint64 now = uptime_ms();
+  int n = 0;
+  for(struct waiter *w = waiters; w; w = w->next)
+    if(w->tracked && !w->woken && !killed(w->p) && (w->deadline == 0 || w->deadline > now))
+      n++;
+  return n == ntracked;
+}
+
+int
+kshim_settle(int ms)
+{
+  uint64 end = real_ms() + ms;
+  pthread_mutex_lock(&big);
+  int ok;
+  while(!(ok = quiet()) && real_ms() < end){
+    // woken when a tracked thread sleeps or ends; the timeout is only a
+    // safety net (the host clock's deadlines pass without a broadcast)
+    uint64 abs = real_ms() + 2 + t0.tv_sec * 1000 + t0.tv_nsec / 1000000;
+    struct timespec ts = { abs / 1000, (abs % 1000) * 1000000 };
+    pthread_cond_timedwait(&settle_cv, &big, &ts);
+  }
+  pthread_mutex_unlock(&big);
+  return ok;
+}
+
+// Why kshim_settle gave up, on standard error: the tracked threads and
+// what each sleeping one waits for.
+void
+kshim_settle_report(void)
+{
+  char line[160];
+  pthread_mutex_lock(&big);
+  uint64 now = uptime_ms();
+  int n = snprintf(line, sizeof(line), "kshim: %d tracked threads, now %lu ms; asleep:\n",
+                   ntracked, (unsigned long)now);
+  write(2, line, n);
+  for(struct waiter *w = waiters; w; w = w->next){
+    n = snprintf(line, sizeof(line), "  pid %d tracked %d woken %d killed %d deadline %lu\n",
+                 w->p->pid, w->tracked, w->woken, killed(w->p), (unsigned long)w->deadline);
+    write(2, line, n);
+  }
+  pthread_mutex_unlock(&big);
+}
+
+static void
+track(int delta)
+{
+  pthread_mutex_lock(&big);
+  ntracked += delta;
+  pthread_cond_broadcast(&settle_cv);
   pthread_mutex_unlock(&big);
 }
 
@@ -213,8 +359,11 @@ trampoline(void *a)
 {
   struct kshim_thread *t = a;
   t->p = myproc();
+  tracked = 1;
+  track(1);
   __atomic_store_n(&t->started, 1, __ATOMIC_RELEASE);
   t->fn(t->arg);
+  track(-1);
   return 0;
 }
 
@@ -243,7 +392,7 @@ kshim_kill(struct kshim_thread *t)
 {
   __atomic_store_n(&t->p->killed, 1, __ATOMIC_RELEASE);
   pthread_mutex_lock(&big);
-  pthread_cond_broadcast(&cv);
+  wake_all();
   pthread_mutex_unlock(&big);
 }
 
@@ -256,7 +405,10 @@ kthread_main(void *a)
   struct kthread k = *(struct kthread *)a;
   free(a);
   myproc()->kthread = 1;
+  tracked = 1;
+  track(1);
   k.fn(k.arg);
+  track(-1);
   return 0;
 }
 
@@ -280,9 +432,9 @@ kproc_create(const char *name, void (*fn)(void *), void *arg)
 int
 kshim_waitfor(int (*cond)(void *), void *arg, int ms)
 {
-  uint64 end = uptime_ms() + ms;
+  uint64 end = real_ms() + ms;    // the host's clock even when time is manual
   while(!cond(arg)){
-    if(uptime_ms() >= end)
+    if(real_ms() >= end)
       return cond(arg);
     sched_yield();
   }

@@ -1,7 +1,7 @@
 // kshim.h: a host (Linux) stand-in for the kernel API of defs.h, file.h
 // and proc.h, so the real STREAMS sources (kernel/streams, modules) run
 // in an ordinary process under AddressSanitizer: spinlocks spin on an
-// atomic word, sleep/wakeup use one pthread condition variable, kernel
+// atomic word, sleep/wakeup use pthread condition variables, kernel
 // threads are pthreads, kmalloc is calloc, "user" addresses are host
 // pointers. Plus a little file layer so tests can open device files by
 // name and call read/write/ioctl/poll/close the way system calls do.
@@ -34,6 +34,21 @@ void kshim_kill(struct kshim_thread *t);           // like kill(pid)
 // Waiting on a condition with a deadline, without sleeps as a way to
 // synchronise: polls cond() until it holds or ms pass. 1 if it held.
 int  kshim_waitfor(int (*cond)(void *), void *arg, int ms);
+
+// Time. uptime_ms/uptime_us follow the host's clock unless the manual
+// clock is on: then time stands still except when kshim_clock_advance
+// moves it (and deadlines that passed fire), which makes timers
+// deterministic. kshim_r_time is the 10 MHz `time` CSR of the host
+// riscv.h (tests/host/hostcpu/).
+void   kshim_clock_manual(int on);
+void   kshim_clock_advance(uint64 ms);
+uint64 kshim_r_time(void);
+
+// Wait until the system has run out of work: every kernel thread and
+// every kshim_spawn thread sleeps with no wakeup, kill or passed deadline
+// pending (or has ended). 1 if so within ms of the host's clock.
+int  kshim_settle(int ms);
+void kshim_settle_report(void);                    // why not, on stderr
 
 // kmalloc failure injection: the n-th allocation from now fails (0 = off).
 void kshim_failalloc(int n);
