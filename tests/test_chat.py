@@ -763,10 +763,11 @@ def test_three_guests_one_channel(h):
         guests = {"lan%d" % n: m for n, m in the_lan(h).machines.items()}
         if _guest is not None:
             guests["user"] = _guest.m
-        # chatd's heap grows with its busiest moment and stays grown (its
-        # own bound is checked by test_load_64_clients): free pages may
-        # be fewer by that much, 256 KiB
-        leakcheck.check_guests(h, guests, slack_pages=64)
+        # chatd's heap grows with its busiest moment (64 clients on the
+        # user-networking guest) and stays grown; test_load_64_clients
+        # checks that bound itself. Free pages may be fewer by that much,
+        # up to 4 MiB; everything else must be back exactly.
+        leakcheck.check_guests(h, guests, slack_pages=1024)
     finally:
         release_machines()
 
