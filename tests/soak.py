@@ -47,6 +47,7 @@ import random
 import re
 import socket
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -75,6 +76,12 @@ FAULT = "drop:0.01,dup:0.01,reorder:0.01,corrupt:0.002,delay:2"
 # Beyond leakcheck's counters: inodes in use come back too.
 EXACT = leakcheck.EXACT + ("ninode",)
 CMD_TIMEOUT = 120              # one short console command; longer means a hung guest
+# The fish driver gives a fetch up after 4 s without an answer. fishd
+# serves one request at a time and computes a whole file's CRC when asked
+# for its size, so a small fetch can wait behind a 4 MiB one; on a busy
+# host that wait has gone past 4 s (once in 3,000 fetches of an hour). A
+# server that stays silent for this long still fails the fetch.
+FISH_GIVEUP_MS = 20000
 
 
 def T(seconds):
@@ -151,7 +158,10 @@ class Guest:
         if self.soak.abort.is_set():
             raise Aborted()
         with self.lock:
-            return self.m.run(cmd, timeout=T(timeout))
+            try:
+                return self.m.run(cmd, timeout=T(timeout))
+            except qemu.GuestError as e:     # say which guest
+                raise qemu.GuestError("%s: %s" % (self.name, e.what), e.tail)
 
     def ok(self, cmd, timeout=CMD_TIMEOUT):
         r = self.run(cmd, timeout)
@@ -165,7 +175,23 @@ class Guest:
         stdout and stderr into `log`. (`& true`: run() appends `; echo`,
         and a line may not hold `&;`.)"""
         assert "'" not in script
-        self.ok("sh -c '%s' < /dev/null > %s 2>&1 & true" % (script, log))
+        out = self.ok("sh -c '%s' < /dev/null > %s 2>&1 & true" % (script, log))
+        m = re.search(r"^\[(\d+)\]$", out, re.M)      # the shell names the job's pid
+        return int(m.group(1)) if m else None
+
+    def end_job(self, pid):
+        """After a failure, kill what is left of background job `pid` (its
+        sh and the sh's children), so that one failure, already reported,
+        does not also keep the counters off their baseline. Returns the
+        names of what was killed."""
+        if pid is None:
+            return []
+        left = [(p, name) for p, pp, name in re.findall(
+            r"^\s*(\d+)\s+(\d+)\s+\S+\s+\d+\s+(\S+)\s*$", self.run("ps").output, re.M)
+            if int(pp) == pid or int(p) == pid]
+        if left:
+            self.run("kill %s" % " ".join(p for p, _ in left))
+        return [name for _, name in left]
 
     def read(self, path):
         r = self.run("cat %s" % path)
@@ -237,34 +263,41 @@ def tcp_job(soak, rng, jid):
     port = TCP_PORTS + jid % 1000
     tag = "/soak/t%d" % jid
     what = "TCP %d: %s %s -> %s (seed %d)" % (jid, size_text(size), src.name, dst.name, seed)
+    rx = tx = None
     try:
         # nc -l reads /dev/loop, which never has data: its own side stays
         # open until the sender's FIN, so the sender never sees an early
         # end (nc stops when the peer closes)
-        dst.spawn("nc -l -v %d < /dev/loop | sha256sum > %s.sha; echo rc $? > %s.rc"
-                  % (port, tag, tag), tag + ".log")
+        rx = dst.spawn("nc -l -v %d < /dev/loop | sha256sum > %s.sha; echo rc $? > %s.rc"
+                       % (port, tag, tag), tag + ".log")
         wait_until(soak, lambda: "listening on %d" % port in (dst.read(tag + ".log") or ""),
                    T(60), "nc -l on %s" % dst.name)
         t0 = time.monotonic()
-        src.spawn("genfile %d %d | nc %s %d; echo rc $? > %s.rc"
-                  % (size, seed, dst.addr, port, tag), tag + ".log")
+        tx = src.spawn("genfile %d %d | nc %s %d; echo rc $? > %s.rc"
+                       % (size, seed, dst.addr, port, tag), tag + ".log")
         want = genfile_digest(size, seed)
         limit = job_timeout(size)
         rc = src.wait_rc(tag + ".rc", limit, "the sender")
-        dst.wait_rc(tag + ".rc", limit, "the receiver")
+        # after a failed send nothing more is coming: the receiver should
+        # be done soon, or never
+        dst.wait_rc(tag + ".rc", limit if rc == 0 else T(60), "the receiver")
         el = time.monotonic() - t0
         got = (dst.read(tag + ".sha") or "").split()
         if rc != 0 or not got or got[0] != want:
-            raise JobFailed("sender nc exit status %s, receiver digest %s, want %s; "
-                            "sender log %r, receiver log %r" % (
-                                rc, got[0] if got else None, want,
-                                harness.one_line(src.read(tag + ".log") or "", 200),
-                                harness.one_line(dst.read(tag + ".log") or "", 200)))
+            raise JobFailed("sender nc exit status %s, receiver digest %s, want %s" % (
+                rc, got[0] if got else None, want))
         for g in (src, dst):
             g.ok("rm -f %s.rc %s.log %s.sha" % (tag, tag, tag))
         soak.tcp.ok(size, el)
     except JobFailed as e:
-        soak.problem(soak.tcp, "%s: %s" % (what, e))
+        why = "%s: %s" % (what, e)
+        for g, pid, side in ((src, tx, "sender"), (dst, rx, "receiver")):
+            if pid is not None:
+                why += "; %s log %r" % (side, harness.one_line(g.read(tag + ".log") or "", 200))
+                ended = g.end_job(pid)
+                if ended:
+                    why += " (left running, now killed: %s)" % " ".join(ended)
+        soak.problem(soak.tcp, why)
 
 
 # ------------------------------------------------------------ FiSh
@@ -280,10 +313,14 @@ def fish_job(soak, rng, jid):
     try:
         server.ok("genfile %d %d > /share/%s" % (size, seed, name), T(60 + size / 65536))
         t0 = time.monotonic()
-        client.spawn("fish get %s %s %s.got; echo rc $? > %s.rc" % (server.name, name, tag, tag),
-                     tag + ".log")
+        job = client.spawn("fish get %s %s %s.got; echo rc $? > %s.rc"
+                           % (server.name, name, tag, tag), tag + ".log")
         want = genfile_digest(size, seed)
-        rc = client.wait_rc(tag + ".rc", job_timeout(size), "fish get")
+        try:
+            rc = client.wait_rc(tag + ".rc", job_timeout(size), "fish get")
+        except JobFailed as e:
+            ended = client.end_job(job)
+            raise JobFailed("%s%s" % (e, " (now killed: %s)" % " ".join(ended) if ended else ""))
         el = time.monotonic() - t0
         log = client.read(tag + ".log") or ""
         if rc != 0:
@@ -559,6 +596,7 @@ class Soak:
         self.ids = 0
         self.lan = None
         self.guests = []
+        self.t0 = time.monotonic()          # the load's start, for the log
         self.out_lock = threading.Lock()
 
     def guest(self, node):
@@ -575,7 +613,8 @@ class Soak:
 
     def problem(self, tally, why):
         tally.fail(why)
-        self.say("problem: %s" % harness.one_line(why, 600))
+        self.say("problem at %.0f s: %s" % (time.monotonic() - self.t0,
+                                             harness.one_line(why, 900)))
 
     def fatal(self, why, tail=""):
         with self.lock:
@@ -634,6 +673,7 @@ def setup(soak):
     for g in soak.guests:
         g.m.wait_for("fishd: %s " % g.name, T(60), start=0, what="fishd to start")
         g.ok("mkdir /soak")
+        g.ok("fish ctl timeout %d" % FISH_GIVEUP_MS)
     wait_chatd(soak.guest(CHAT_NODE).m)
     # the host's copy of genfile's generator must match the guests'
     g = soak.guests[0]
@@ -663,9 +703,9 @@ def progress(soak, t0, chat):
 
 def run_load(soak, fig):
     """The load, for the asked time; then the jobs under way finish and
-    the chat delivers and leaves. Returns the Chat (or None)."""
+    the chat delivers and leaves. Returns the Chat."""
     args = soak.args
-    t0 = time.monotonic()
+    t0 = soak.t0 = time.monotonic()
     threads = []
     chat = Chat(soak)
     try:
@@ -724,7 +764,7 @@ def drain(soak, base, fig):
 
 def check(soak, results, chat, base, final, faults, fig):
     for why, tail in soak.fatal_errors:
-        results.record("soak/no_fatal_error", False, why, detail=tail[-1500:])
+        results.record("soak/no_fatal_error", False, why, detail=tail[-800:])
     for tally, what in ((soak.tcp, "transfers"), (soak.fish, "fetches")):
         results.record("soak/%s_digests_equal" % tally.kind,
                        tally.done > 0 and not tally.failures,
@@ -758,7 +798,25 @@ def check(soak, results, chat, base, final, faults, fig):
     inj = {k: sum(f.get(k, 0) for f in faults.values()) for k in
            ("dropped", "duplicated", "reordered", "corrupted", "delayed")}
     results.record("soak/faults_injected", len(faults) == len(NODES) and
-                   all(inj[k] > 0 for k in inj), "fault stats: %r" % inj)
+                   all(inj[k] > 0 for k in inj),
+                   "fault stats of %d guests: %r" % (len(faults), inj) if faults else
+                   "not read: the soak was abandoned")
+
+
+def save_consoles(soak, results, where):
+    """Each guest's whole console, as nodeN.console: what the kernel said
+    between the commands is what explains a stall afterwards."""
+    try:
+        if where:
+            os.makedirs(where, exist_ok=True)
+        else:
+            where = tempfile.mkdtemp(prefix="soak-consoles-")
+        for g in soak.guests:
+            with open(os.path.join(where, "%s.console" % g.name), "w", errors="replace") as f:
+                f.write(g.m.console)
+        results.note("guest consoles saved in %s" % where)
+    except OSError as e:
+        results.note("could not save the consoles: %s" % e)
 
 
 class SoakResults(harness.Results):
@@ -786,6 +844,9 @@ def main():
     ap.add_argument("--drain", type=float, default=400,
                     help="seconds the counters may take to come back after the load")
     ap.add_argument("--doc", default=DOC, help="where the figures go (default docs/soak.md)")
+    ap.add_argument("--consoles", metavar="DIR",
+                    help="save every guest's console there (after a failure they are "
+                    "saved anyway, in a new temporary directory)")
     args = ap.parse_args()
 
     # `make soak` is an explicit request: not being able to run is an error
@@ -832,6 +893,8 @@ def main():
         return 1
     finally:
         soak.abort.set()
+        if soak.guests and (args.consoles or not results.ok):
+            save_consoles(soak, results, args.consoles)
         soak.lan.close()
     try:
         write_doc(soak, results, fig, chat, base, final, faults)
@@ -900,8 +963,8 @@ def write_doc(soak, results, fig, chat, base, final, faults):
                                                                 fig["drain"]))
     L.append("- guests: %d, %d harts each; host load average at the start %.1f"
              % (len(NODES), args.smp, fig["loadavg"]))
-    L.append("- fault on every guest's link, both directions: `%s`, seed 100*%d+node"
-             % (args.fault, args.seed))
+    L.append("- fault on every guest's link, both directions: `%s`, seed 100*%d+node; "
+             "FiSh give-up time %d ms" % (args.fault, args.seed, FISH_GIVEUP_MS))
     for tally, what, one in ((soak.tcp, "TCP transfers", "transfer"),
                              (soak.fish, "FiSh fetches", "fetch")):
         rate = tally.bytes / tally.seconds / 1e3 if tally.seconds else 0
