@@ -58,20 +58,27 @@ def summary(base, now):
                      for k in EXACT + ("freepages", "kmalloc_bytes"))
 
 
-def check_guests(h, machines, timeout=None, slack_pages=SLACK_PAGES):
+def back_at_boot(m, base, label, slack_pages=SLACK_PAGES):
+    """wait_back with the usual limit (150 s, scaled: TIME_WAIT lasts two
+    minutes), printing both columns as `# LABEL at boot / at the end`.
+    Returns what is not back ([] if all is)."""
+    d, now = wait_back(m, base, harness.scaled(150), slack_pages)
+    print("# %s at boot / at the end: %s" % (label, summary(base, now)), flush=True)
+    return d
+
+
+def check_guests(h, machines, slack_pages=SLACK_PAGES):
     """The last test of a module that keeps guests for all its tests: each
     live guest's counters back at the values read when it booted (its
     `baseline` attribute, set by the module). Free pages count user
     memory too: a module whose daemons keep a grown heap (chatd) allows
     for it with slack_pages."""
-    timeout = timeout or harness.scaled(150)
     checked = 0
     for name, m in sorted(machines.items()):
         base = getattr(m, "baseline", None)
         if base is None or not m.alive:
             continue
-        d, now = wait_back(m, base, timeout, slack_pages)
-        print("# %s counters at boot / at the end: %s" % (name, summary(base, now)), flush=True)
+        d = back_at_boot(m, base, "%s counters" % name, slack_pages)
         h.check("%s_back_at_boot_values" % name, not d, "; ".join(d))
         checked += 1
     if checked == 0:

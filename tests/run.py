@@ -210,9 +210,7 @@ class SharedMachine:
         (of the last boot, if a crash forced another; that crash already
         failed its test). Connections in TIME_WAIT and the like take a
         while to go, so this waits for the condition, up to a limit."""
-        base = self.baseline
-        diff, now = leakcheck.wait_back(self.m, base, harness.scaled(150))
-        print("# counters at boot / at the end: " + leakcheck.summary(base, now), flush=True)
+        diff = leakcheck.back_at_boot(self.m, self.baseline, "counters")
         self.results.record(tag + "/counters_at_boot_baseline", not diff,
                             "; ".join(diff) + (" (since boot #%d)" % self.boots
                                                if self.boots > 1 else ""))

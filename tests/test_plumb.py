@@ -2,6 +2,8 @@
 guest has a card but boots with net=none, so the card is free; every
 mistake must fail with a reason a student can act on."""
 
+import leakcheck
+
 QEMU_ARGS = ["-netdev", "user,id=n0",
              "-device", "e1000,netdev=n0,bus=pcie.0,romfile=,mac=52:54:00:12:34:56",
              "-append", "net=none"]
@@ -63,6 +65,5 @@ def test_take_it_down_again(h):
     assert r.status == 0, "the card is still taken: %s" % r.output
     r = h.run("push -U /dev/eth all")
     assert r.status == 0, r.output
-    r = h.run("sysinfo")
-    si = dict(l.split() for l in r.output.splitlines() if len(l.split()) == 2)
-    assert (si["streams"], si["mux_links"], si["kept_streams"]) == ("0", "0", "0"), r.output
+    si = leakcheck.read(h)
+    assert (si["streams"], si["mux_links"], si["kept_streams"]) == (0, 0, 0), si

@@ -36,6 +36,7 @@ import threading
 import time
 
 import harness
+import leakcheck
 import qemu
 
 GUEST_NC = 7000
@@ -128,18 +129,13 @@ def tcpstat(m):
     return vals, r.output
 
 
-def sysinfo(m):
-    r = m.run("sysinfo", timeout=T(20))
-    return {k: int(v) for k, v in (l.split() for l in r.output.splitlines() if len(l.split()) == 2)}
-
-
 def settle(m, want, timeout=20):
     """Wait until conversations and active connections are as in `want`
     and free pages at least as many: nothing left behind."""
     deadline = time.monotonic() + T(timeout)
     while True:
         st, text = tcpstat(m)
-        si = sysinfo(m)
+        si = leakcheck.read(m)
         now = {"conversations": st.get("conversations"), "active": st.get("active"),
                "freepages": si.get("freepages")}
         if back(now, want) or time.monotonic() > deadline:

@@ -23,15 +23,9 @@ setup(void)
 {
   if(ns_up() < 0)
     panic("fuzz_fish: cannot plumb the stack");
-  daemon_fd = kshim_open("fish/daemon", O_RDWR | O_NONBLOCK);
-  int eth = kshim_open("eth", O_RDWR);
-  char buf[32] = "bind 0x3250";
-  struct strioctl sc = { NET_CTL, 0, 11, buf };
-  if(daemon_fd < 0 || eth < 0 || kshim_ioctl(eth, I_STR, (long)&sc) < 0 ||
-     kshim_ioctl(daemon_fd, I_PLINK, eth) < 0)
+  daemon_fd = ns_link_eth_under("fish/daemon", O_RDWR | O_NONBLOCK, "bind 0x3250");
+  if(daemon_fd < 0)
     panic("fuzz_fish: cannot link fish");
-  kshim_close(eth);
-  kshim_setflags(daemon_fd, O_RDWR | O_NONBLOCK);
   ns_flush_sent();
 }
 

@@ -50,14 +50,19 @@ announce(const uint8 *name, int n, uint8 who)
 // An I_STR answer may be as long as STRIOCMAX: the buffer must hold it.
 static char answer[STRIOCMAX];
 
+// n bytes of text as a NET_CTL to /dev/fish/ctl (n < STRIOCMAX).
+static int
+ctl_bytes(const void *text, int n)
+{
+  memmove(answer, text, n);
+  struct strioctl sc = { NET_CTL, 0, n, answer };
+  return kshim_ioctl(ctl_fd, I_STR, (long)&sc);
+}
+
 static int
 ctl(const char *text)
 {
-  char *buf = answer;
-  int n = strlen(text);
-  memmove(buf, text, n);
-  struct strioctl sc = { NET_CTL, 0, n, buf };
-  return kshim_ioctl(ctl_fd, I_STR, (long)&sc);
+  return ctl_bytes(text, strlen(text));
 }
 
 static void
@@ -65,15 +70,10 @@ setup(void)
 {
   if(ns_up() < 0)
     panic("fuzz_fishctl: cannot plumb the stack");
-  daemon_fd = kshim_open("fish/daemon", O_RDWR | O_NONBLOCK);
+  daemon_fd = ns_link_eth_under("fish/daemon", O_RDWR | O_NONBLOCK, "bind 0x3250");
   ctl_fd = kshim_open("fish/ctl", O_RDWR | O_NONBLOCK);
-  int eth = kshim_open("eth", O_RDWR);
-  char buf[32] = "bind 0x3250";
-  struct strioctl sc = { NET_CTL, 0, 11, buf };
-  if(daemon_fd < 0 || ctl_fd < 0 || eth < 0 || kshim_ioctl(eth, I_STR, (long)&sc) < 0 ||
-     kshim_ioctl(daemon_fd, I_PLINK, eth) < 0)
+  if(daemon_fd < 0 || ctl_fd < 0)
     panic("fuzz_fishctl: cannot link fish");
-  kshim_close(eth);
   fish_major = kshim_file(ctl_fd)->major;
   ns_flush_sent();
 }
@@ -148,12 +148,9 @@ LLVMFuzzerTestOneInput(const uint8 *data, unsigned long size)
     if((unsigned long)n > size)
       n = size;
     switch(op){
-    case 0: {
-      memmove(answer, data, n);
-      struct strioctl sc = { NET_CTL, 0, n, answer };
-      kshim_ioctl(ctl_fd, I_STR, (long)&sc);
+    case 0:
+      ctl_bytes(data, n);
       break;
-    }
     case 1:
       kshim_write(ctl_fd, data, n);
       break;

@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8 *data, unsigned long size);
 
 static int streams[NSTREAM], nstreams;
 static int lconv[2];              // conversation numbers of the listeners
-static int nticks;                // timer ticks spent in this input
+static int ticks_left;            // timer ticks this input may still spend
 
 static int
 add_stream(void)
@@ -90,7 +90,7 @@ setup(int config)
   };
   char cmd[64];
   nstreams = 0;
-  nticks = 0;
+  ticks_left = MAXTICKS;
   listen_on("announce *!80", 0, config);
   lconv[1] = lconv[0];
   if(config & 4)
@@ -135,17 +135,6 @@ stream_op(struct ts_in *in)
 }
 
 static void
-time_op(struct ts_in *in)
-{
-  int n = ts_byte(in);
-  int k = ((n & 31) + 1) * ((n & 32) ? 16 : 1);
-  if(k > MAXTICKS - nticks)
-    k = MAXTICKS - nticks;
-  nticks += k;
-  ts_ticks(k);
-}
-
-static void
 record(struct ts_in *in)
 {
   int op = ts_byte(in) & 7;
@@ -158,7 +147,7 @@ record(struct ts_in *in)
   } else if(op == 5){
     stream_op(in);
   } else if(op == 6){
-    time_op(in);
+    ts_tick_record(in, 5, &ticks_left);
   } else {
     ts_raw(in);
   }

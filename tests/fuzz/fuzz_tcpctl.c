@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8 *data, unsigned long size);
 #define MAXTICKS  400             // timer ticks per input (100 s)
 
 static int slot_fd[NSLOT], slot_conv[NSLOT];
-static int nticks;                // timer ticks spent in this input
+static int ticks_left;            // timer ticks this input may still spend
 
 static void
 slot_close(int s)
@@ -151,17 +151,6 @@ raw_text(int fd, struct ts_in *in)
 }
 
 static void
-tick(struct ts_in *in)
-{
-  int n = ts_byte(in);
-  int k = ((n & 15) + 1) * ((n & 16) ? 16 : 1);
-  if(k > MAXTICKS - nticks)
-    k = MAXTICKS - nticks;
-  nticks += k;
-  ts_ticks(k);
-}
-
-static void
 record(struct ts_in *in)
 {
   int b = ts_byte(in), s = (b >> 3) % NSLOT, op = b & 7;
@@ -178,7 +167,7 @@ record(struct ts_in *in)
   case 3: ts_write(fd, 16 * ts_byte(in)); break;
   case 4: ts_read(fd); break;
   case 5: ts_segment(in); break;
-  case 6: tick(in); break;
+  case 6: ts_tick_record(in, 4, &ticks_left); break;
   }
 }
 
@@ -191,7 +180,7 @@ LLVMFuzzerTestOneInput(const uint8 *data, unsigned long size)
     slot_fd[s] = -1;
     slot_conv[s] = -1;
   }
-  nticks = 0;
+  ticks_left = MAXTICKS;
   for(int r = 0; r < MAXREC && in.n > 0; r++)
     record(&in);
   ts_reset(0);

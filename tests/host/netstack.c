@@ -2,9 +2,11 @@
 // driver and the plumbing. Not a test by itself.
 #include "kshim.h"
 #include "errno.h"
+#include "fcntl.h"
 #include "streams/stream.h"
 #include "streams/stropts.h"
 #include "ether.h"
+#include "inet.h"
 #include "netctl.h"
 #include "netstack.h"
 
@@ -112,6 +114,46 @@ static const struct streamtab nic_tab = {
   .st_provides = "frames", .st_devices = nic_devs,
 };
 STREAMS_MODULE(nic_tab);
+
+int
+ns_link_eth_under(const char *dev, int flags, const char *bind)
+{
+  char buf[NETCTL_MAX];
+  int len = strlen(bind), r;
+  if(len >= NETCTL_MAX)
+    return -EINVAL;
+  int fd = kshim_open(dev, flags);
+  if(fd < 0)
+    return fd;
+  int eth = kshim_open("eth", O_RDWR);
+  if(eth < 0){
+    kshim_close(fd);
+    return eth;
+  }
+  memmove(buf, bind, len);
+  struct strioctl sc = { NET_CTL, 0, len, buf };
+  if((r = kshim_ioctl(eth, I_STR, (long)&sc)) < 0 || (r = kshim_ioctl(fd, I_PLINK, eth)) < 0){
+    kshim_close(eth);
+    kshim_close(fd);
+    return r;
+  }
+  kshim_close(eth);
+  return fd;
+}
+
+int
+ns_arp_frame(uint8 *f, int op, const uint8 *sha, uint32 spa, const uint8 *tha, uint32 tpa,
+             const uint8 *dst)
+{
+  memmove(f, dst, 6);
+  memmove(f + 6, sha, 6);
+  put16(f + 12, ETHERTYPE_ARP);
+  uint8 *p = f + 14;
+  put16(p, 1); put16(p + 2, ETHERTYPE_IP); p[4] = 6; p[5] = 4; put16(p + 6, op);
+  memmove(p + 8, sha, 6); put32(p + 14, spa); memmove(p + 18, tha, 6); put32(p + 24, tpa);
+  memset(p + 28, 0, 18);      // padding to 60 bytes
+  return 60;
+}
 
 void
 ns_inject(const uint8 *frame, int len)

@@ -25,5 +25,13 @@ void ns_flush_sent(void);
 // Send a NET_CTL text to a device ("ip", as in /dev/devices); answer
 // (if any) into ans.
 int  ns_ctl(const char *dev, const char *text, char *ans, int max);
+// Open DEV with `flags` and link under it, for good (I_PLINK), an eth
+// stream bound with the NET_CTL text `bind` ("bind 0x3250", as fishd
+// does for fish). The open fd, or -errno.
+int  ns_link_eth_under(const char *dev, int flags, const char *bind);
+// Build an ARP frame (op 1 question, 2 answer) from sha/spa to tha/tpa,
+// sent to dst, padded to Ethernet's 60 bytes; returns 60.
+int  ns_arp_frame(uint8 *f, int op, const uint8 *sha, uint32 spa, const uint8 *tha,
+                  uint32 tpa, const uint8 *dst);
 
 #endif

@@ -184,6 +184,17 @@ ts_ticks(int n)
   }
 }
 
+void
+ts_tick_record(struct ts_in *in, int bits, int *left)
+{
+  int n = ts_byte(in), mask = (1 << bits) - 1;
+  int k = ((n & mask) + 1) * ((n & (mask + 1)) ? 16 : 1);
+  if(k > *left)
+    k = *left;
+  *left -= k;
+  ts_ticks(k);
+}
+
 // ---------------------------------------------------------------- workers
 
 // A worker thread runs one NET_CTL command that may wait (connect,
@@ -558,23 +569,9 @@ look_arp(const uint8 *a, int n)
   uint32 tpa = get32(a + 24);
   if(tpa != TS_PEER1 && tpa != TS_PEER2)
     return 0;
-  uint8 f[14 + 28];
-  uint8 mac[6];
+  uint8 f[60], mac[6];
   peer_mac(mac, tpa);
-  memmove(f, a + 8, 6);           // to the asker
-  memmove(f + 6, mac, 6);
-  put16(f + 12, ETHERTYPE_ARP);
-  uint8 *r = f + 14;
-  put16(r, 1);
-  put16(r + 2, ETHERTYPE_IP);
-  r[4] = 6;
-  r[5] = 4;
-  put16(r + 6, 2);
-  memmove(r + 8, mac, 6);
-  put32(r + 14, tpa);
-  memmove(r + 18, a + 8, 6);
-  memmove(r + 24, a + 14, 4);
-  ns_inject(f, sizeof(f));
+  ns_inject(f, ns_arp_frame(f, 2, mac, tpa, a + 8, get32(a + 14), a + 8));  // to the asker
   return 1;
 }
 
@@ -772,23 +769,12 @@ ts_raw(struct ts_in *in)
 static void
 introduce_peers(void)
 {
+  static const uint8 unknown[6];
   uint32 peers[2] = { TS_PEER1, TS_PEER2 };
   for(int i = 0; i < 2; i++){
-    uint8 f[14 + 28];
-    memset(f, 0xff, 6);
-    peer_mac(f + 6, peers[i]);
-    put16(f + 12, ETHERTYPE_ARP);
-    uint8 *a = f + 14;
-    put16(a, 1);
-    put16(a + 2, ETHERTYPE_IP);
-    a[4] = 6;
-    a[5] = 4;
-    put16(a + 6, 1);
-    memmove(a + 8, f + 6, 6);
-    put32(a + 14, peers[i]);
-    memset(a + 18, 0, 6);
-    put32(a + 24, TS_US);
-    ns_inject(f, sizeof(f));
+    uint8 f[60], mac[6];
+    peer_mac(mac, peers[i]);
+    ns_inject(f, ns_arp_frame(f, 1, mac, peers[i], unknown, TS_US, eth_broadcast));
     ts_settle();
   }
 }

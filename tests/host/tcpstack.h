@@ -74,6 +74,11 @@ struct ts_in {
 int    ts_byte(struct ts_in *in);
 uint32 ts_u32(struct ts_in *in);
 
+// Decode one "time passes" record and run that many ticks: one byte, its
+// low `bits` bits plus one, sixteen times that if the next bit is set;
+// no more than *left, which it lowers (the input's budget of ticks).
+void ts_tick_record(struct ts_in *in, int bits, int *left);
+
 // Decode one segment record (format in tcpstack.c) and inject it.
 void ts_segment(struct ts_in *in);
 // Decode one raw IPv4 record and inject it.

@@ -45,18 +45,6 @@ eth_hdr(uint8 *f, const uint8 *dst, const uint8 *src, uint16 type)
   return 14;
 }
 
-static int
-arp_frame(uint8 *f, int op, const uint8 *sha, uint32 spa, const uint8 *tha, uint32 tpa,
-          const uint8 *dst)
-{
-  int n = eth_hdr(f, dst, sha, ETHERTYPE_ARP);
-  uint8 *p = f + n;
-  put16(p, 1); put16(p + 2, 0x0800); p[4] = 6; p[5] = 4; put16(p + 6, op);
-  memcpy(p + 8, sha, 6); put32(p + 14, spa); memcpy(p + 18, tha, 6); put32(p + 24, tpa);
-  memset(p + 28, 0, 18);      // padding to 60 bytes
-  return 60;
-}
-
 // An IPv4 packet with an ICMP echo (type) inside; returns the frame length.
 static int
 icmp_frame(uint8 *f, const uint8 *src_mac, uint32 src, uint32 dst, int type, int id, int seq)
@@ -111,7 +99,7 @@ test_arp_reply(void)
 {
   uint8 f[ETH_MAXFRAME];
   static const uint8 zero[6];
-  int n = arp_frame(f, 1, peer_mac, PEER, zero, US, eth_broadcast);
+  int n = ns_arp_frame(f, 1, peer_mac, PEER, zero, US, eth_broadcast);
   ns_inject(f, n);
   n = ns_sent(f, sizeof(f), 2000);
   CHECK("arp_reply/sent", n == 60);
@@ -120,7 +108,7 @@ test_arp_reply(void)
   CHECK("arp_reply/sha_spa", memcmp(f + 22, us_mac, 6) == 0 && get32(f + 28) == US);
   CHECK("arp_reply/tha_tpa", memcmp(f + 32, peer_mac, 6) == 0 && get32(f + 38) == PEER);
   // a question for someone else gets no answer
-  n = arp_frame(f, 1, peer_mac, PEER, zero, 0x0a000063, eth_broadcast);
+  n = ns_arp_frame(f, 1, peer_mac, PEER, zero, 0x0a000063, eth_broadcast);
   ns_inject(f, n);
   CHECK("arp_reply/not_for_us_silent", ns_sent(f, sizeof(f), 300) == 0);
 }
@@ -187,7 +175,7 @@ test_held_behind_arp(void)
   CHECK("held/arp_question", n == 60 && get16(f + 12) == ETHERTYPE_ARP &&
         get16(f + 20) == 1 && get32(f + 38) == FAR);
   CHECK("held/nothing_else_yet", ns_sent(f, sizeof(f), 200) == 0);
-  n = arp_frame(f, 2, far_mac, FAR, us_mac, US, us_mac);
+  n = ns_arp_frame(f, 2, far_mac, FAR, us_mac, US, us_mac);
   ns_inject(f, n);
   n = ns_sent(f, sizeof(f), 2000);
   CHECK("held/released", n > 0 && memcmp(f, far_mac, 6) == 0 &&
@@ -312,7 +300,7 @@ test_malformed(void)
   EXPECT("drop/runt", counter("eth", "stats", "if0 drop-runt") - before, 1);
   // ARP with a wrong hardware length is counted as bad by arp
   static const uint8 zero[6];
-  int n = arp_frame(f, 1, peer_mac, PEER, zero, US, eth_broadcast);
+  int n = ns_arp_frame(f, 1, peer_mac, PEER, zero, US, eth_broadcast);
   f[18] = 7;
   int fd = kshim_open("arp", 0);
   char ans[2048];
