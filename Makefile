@@ -71,7 +71,11 @@ LIBGCC := $(shell $(CC) $(ARCHFLAGS) -print-libgcc-file-name 2>/dev/null)
 
 # ------------------------------------------------------------ sources
 
-KSRCS := $(wildcard kernel/*.c kernel/*.S kernel/streams/*.c modules/*.c)
+# A module is one file modules/NAME.c or one directory modules/NAME/ of
+# files (lwIP's port, built with lwIP below, is not a module of its own).
+MODULE_SRCS := $(wildcard modules/*.c) \
+               $(filter-out modules/lwip-port/%,$(wildcard modules/*/*.c))
+KSRCS := $(wildcard kernel/*.c kernel/*.S kernel/streams/*.c) $(MODULE_SRCS)
 KOBJS := $(patsubst %,$(B)/%.o,$(basename $(KSRCS)))
 KERNEL := $(B)/kernel/kernel
 
@@ -79,13 +83,18 @@ ULIB_SRCS := $(wildcard user/lib/*.c user/lib/*.S)
 ULIB_OBJS := $(patsubst %,$(B)/%.o,$(basename $(ULIB_SRCS)))
 
 # Every user/*.c, tests/guest/*.c and tests/bench/*.c is a program of its
-# own, installed as /bin/NAME; its binary is build/user/_NAME.
+# own, installed as /bin/NAME; its binary is build/user/_NAME. A program
+# that has grown several concerns is a directory user/NAME/ (any folder
+# of user/ but lib/): all its files make one program, /bin/NAME.
 prog = $(patsubst %.c,$(B)/user/_%,$(notdir $(1)))
 USER_PROGS  := $(call prog,$(wildcard user/*.c))
+USER_DIRS   := $(sort $(patsubst user/%/,%,$(filter-out user/lib/,$(dir $(wildcard user/*/*.c)))))
+DIR_PROGS   := $(patsubst %,$(B)/user/_%,$(USER_DIRS))
+dir_objs     = $(patsubst %.c,$(B)/%.o,$(wildcard user/$(1)/*.c))
 GUEST_PROGS := $(call prog,$(wildcard tests/guest/*.c))
 BENCH_PROGS := $(call prog,$(wildcard tests/bench/*.c))
-UPROGS      := $(USER_PROGS) $(GUEST_PROGS) $(BENCH_PROGS)
-UOBJS       := $(patsubst %,$(B)/%.o,$(basename $(wildcard user/*.c tests/guest/*.c tests/bench/*.c)))
+UPROGS      := $(USER_PROGS) $(DIR_PROGS) $(GUEST_PROGS) $(BENCH_PROGS)
+UOBJS       := $(patsubst %,$(B)/%.o,$(basename $(wildcard user/*.c user/*/*.c tests/guest/*.c tests/bench/*.c)))
 
 # ------------------------------------------------------------ lwIP
 # (This section belongs to the TCP driver.) TCP is lwIP 2.1.3's, compiled
@@ -222,6 +231,13 @@ $(KERNEL).asm: $(KERNEL)
 # then the user library (crt0 included), then libgcc.
 $(USER_PROGS): $(B)/user/_%: $(B)/user/%.o $(ULIB_OBJS) user/user.ld
 	$(call say,LD,$@)$(LD) $(LDFLAGS) -T user/user.ld -o $@ $< $(ULIB_OBJS) $(LIBGCC)
+
+# A program directory: every object of user/NAME/, then the library.
+define dir_prog_rule
+$(B)/user/_$(1): $(call dir_objs,$(1)) $(ULIB_OBJS) user/user.ld
+	$$(call say,LD,$$@)$$(LD) $$(LDFLAGS) -T user/user.ld -o $$@ $(call dir_objs,$(1)) $$(ULIB_OBJS) $$(LIBGCC)
+endef
+$(foreach d,$(USER_DIRS),$(eval $(call dir_prog_rule,$(d))))
 
 $(GUEST_PROGS): $(B)/user/_%: $(B)/tests/guest/%.o $(ULIB_OBJS) user/user.ld
 	$(call say,LD,$@)$(LD) $(LDFLAGS) -T user/user.ld -o $@ $< $(ULIB_OBJS) $(LIBGCC)
