@@ -288,9 +288,12 @@ NETOPTS  ?= -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$(CHATPORT)-:6667 \
 deps:
 	@LWIP_SRC='$(LWIP_SRC)' scripts/install-deps.sh --check-or-install
 
+# A port already taken (a second `make qemu`) is said in one line, with the
+# way out, before QEMU would stop on "Could not set up host forwarding rule".
 .PHONY: qemu
 qemu: deps
 	@$(MAKE) --no-print-directory all
+	@$(if $(findstring hostfwd=tcp:127.0.0.1:$(CHATPORT)-,$(NETOPTS)),$(PYTHON) scripts/port-free.py $(CHATPORT))
 	@echo "*** booting with $(SMP) hart(s); quit with Ctrl-A X"
 	$(QEMU) $(QEMUOPTS)
 

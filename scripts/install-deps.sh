@@ -4,10 +4,10 @@
 # build, so it must be a fast, silent no-op when everything is present.
 #
 # What it looks after:
-#   * host tools: a RISC-V cross compiler, qemu-system-riscv64, graphviz's
-#     dot, python3, a host C compiler and xz (to unpack lwIP). Missing ones
-#     are installed from Debian packages with apt-get when we are root;
-#     otherwise the script names exactly what to install and fails.
+#   * the Debian packages of scripts/deps.list: the cross compiler, QEMU,
+#     graphviz, and every program or plugin a test uses. Missing ones are
+#     installed with apt-get when we are root; otherwise the script names
+#     exactly what to install and fails.
 #   * the lwIP 2.1.3 source tree, taken from Debian's *source* package
 #     `lwip`. The download is kept in build/deps/ (which `make clean`
 #     spares) and unpacked into build/lwip/lwip-2.1.3. lwIP is never
@@ -50,32 +50,31 @@ is_root() { [ "$(id -u)" -eq 0 ]; }
 
 # ---------------------------------------------------------------- host tools
 
-missing_pkgs=()
-missing_what=()
-need() {   # need PACKAGE DESCRIPTION COMMAND...  (any one command suffices)
-  local pkg=$1 what=$2; shift 2
-  local c
-  for c in "$@"; do have "$c" && return 0; done
-  missing_pkgs+=("$pkg")
-  missing_what+=("$what ($*)")
+# Which packages there are, and how to tell one is present, is written
+# once, in scripts/deps.list; tests/deps.py reads the same table.
+DEPS_LIST="$ROOT/scripts/deps.list"
+[ -r "$DEPS_LIST" ] || die "no package table $DEPS_LIST"
+
+probe_found() {   # probe_found PROBE: a command, or an absolute path (glob)
+  local p=$1 f
+  case "$p" in
+    /*) for f in $p; do [ -e "$f" ] && return 0; done; return 1 ;;
+    *)  have "$p" || [ -x "/usr/sbin/$p" ] || [ -x "/sbin/$p" ] ;;
+  esac
 }
 
-need gcc-riscv64-unknown-elf "RISC-V cross compiler" \
-     riscv64-unknown-elf-gcc riscv64-linux-gnu-gcc
-need qemu-system-misc "QEMU for RISC-V" qemu-system-riscv64
-need graphviz "graphviz" dot
-need python3 "Python 3" python3
-need gcc "host C compiler" cc
-need xz-utils "xz decompressor" xz
-# for `make test`: LANs of guests with Linux as a peer, captures, fuzzing
-need iproute2 "ip (network namespaces, bridges, taps)" ip
-need iputils-ping "ping" ping
-need tshark "tshark (reads captures)" tshark
-need clang "clang (libFuzzer harnesses)" clang
-# real IRC programs the chat tests talk to
-need ii "ii (IRC client)" ii
-need weechat-headless "weechat-headless (IRC client)" weechat-headless
-need ngircd "ngircd (IRC server)" ngircd
+missing_pkgs=()
+missing_what=()
+while read -r pkg probes what; do
+  case "$pkg" in ""|\#*) continue ;; esac
+  found=no
+  IFS=, read -r -a plist <<<"$probes"
+  for p in "${plist[@]}"; do probe_found "$p" && { found=yes; break; }; done
+  if [ $found = no ]; then
+    missing_pkgs+=("$pkg")
+    missing_what+=("$what ($probes)")
+  fi
+done <"$DEPS_LIST"
 
 if [ ${#missing_pkgs[@]} -gt 0 ]; then
   if [ "$mode" = check ] || ! is_root || ! have apt-get; then

@@ -14,8 +14,8 @@ Topology (see docs/chat.md):
     LAN's Linux peer namespace to 10.10.0.1:6667. So one channel
     spans the LAN and user networking.
 
-Host programs used when installed (else those checks are skipped, saying
-why): ii, weechat-headless, ngircd (Debian packages of those names).
+Host programs used (Debian packages of scripts/deps.list; a missing one
+fails the test, naming it): ii, weechat-headless with weechat-plugins, ngircd.
 Every wait has a deadline; nothing sleeps to synchronise.
 """
 
@@ -31,6 +31,7 @@ import tempfile
 import threading
 import time
 
+import deps
 import harness
 import irc_load
 import lan as lanlib
@@ -417,10 +418,7 @@ def write_fifo(path, text, timeout=20):
 def test_host_programs_with_guest_chat(h):
     """ii and weechat (host programs from Debian) register with the guest's
     chatd, join a channel and exchange messages with the guest's chat."""
-    missing = [p for p in ("ii", "weechat-headless") if shutil.which(p) is None]
-    if missing:
-        h.skip("host IRC programs not installed: %s (Debian packages ii, weechat-headless)"
-               % " ".join(missing))
+    deps.need(h, "ii", "weechat-headless", "weechat-plugins")
     g = chat_guest()
     tmp = tempfile.mkdtemp(prefix="chat-hosttest-")
     procs = []
@@ -524,9 +522,8 @@ PAM = no
 
 def test_guest_chat_with_ngircd(h):
     """The guest's chat joins a host ngircd and talks with a host client."""
-    ngircd = shutil.which("ngircd") or (os.path.exists("/usr/sbin/ngircd") and "/usr/sbin/ngircd")
-    if not ngircd:
-        h.skip("ngircd is not installed (Debian package ngircd)")
+    deps.need(h, "ngircd")
+    ngircd = deps.command("ngircd")
     g = chat_guest()
     tmp = tempfile.mkdtemp(prefix="chat-ngircd-")
     port = free_port()

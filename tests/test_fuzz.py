@@ -5,13 +5,13 @@ Two harnesses build and run at a time (the machines have two cores)."""
 
 import concurrent.futures
 import os
-import shutil
 import sys
 
 BOOT = False
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "fuzz"))
 
+import deps   # noqa: E402
 import fuzz   # noqa: E402
 
 SECONDS = int(os.environ.get("FUZZ_SECONDS", "10"))
@@ -26,8 +26,7 @@ def build_and_run(harness):
 
 
 def test_harnesses(h):
-    if shutil.which("clang") is None:
-        h.skip("clang is not installed (scripts/install-deps.sh installs it)")
+    deps.need(h, "clang")
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         for name, log, result in pool.map(build_and_run, fuzz.harnesses()):
             if not h.check(name + "/builds", result is not None, log.strip()[-400:]):

@@ -78,3 +78,26 @@ def test_readme_in_image(h):
 def test_dev_null(h):
     expect(h.run("echo gone > /dev/null"), "")
     expect(h.run("cat /dev/null"), "")
+
+
+def uptimes(output):
+    return [float(x) for x in re.findall(r"up (\d+\.\d{3}) s", output)]
+
+
+def test_sleep_takes_seconds(h):
+    """sleep follows Unix: seconds, with fractions; the guest's own clock
+    (uptime) measures it, so host load cannot make it pass or fail early."""
+    for arg, want in (("1", 1.0), ("0.2", 0.2), ("1.05", 1.05)):
+        r = h.run("uptime; sleep %s; uptime" % arg)
+        expect(r)
+        t = uptimes(r.output)
+        assert len(t) == 2, "uptime printed %r" % r.output
+        # Never shorter; longer only by scheduling (generous: a loaded host).
+        assert want <= t[1] - t[0] < want + 1.0, "sleep %s took %.3f s" % (arg, t[1] - t[0])
+
+
+def test_sleep_refuses_what_is_not_seconds(h):
+    for arg in ("abc", "-1", "1.2.3", "0.0001", "", "99999999", "1s"):
+        r = h.run("sleep '%s'" % arg if arg == "" else "sleep %s" % arg)
+        assert r.status == 2, "sleep %r: status %r, output %r" % (arg, r.status, r.output)
+        assert "usage" in r.output or "not a number of seconds" in r.output, r.output

@@ -11,9 +11,10 @@ The in-guest programs tests/guest/st_*.c are run by the runner itself.
 
 import os
 import re
-import shutil
 import subprocess
 import tempfile
+
+import deps
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -91,8 +92,7 @@ def test_stack_file(h):
 
 
 def test_dot_renders(h):
-    if shutil.which("dot") is None:
-        h.skip("Graphviz dot is not installed on the host")
+    deps.need(h, "graphviz")
     h.run("push -u dotdemo")   # left over from an interrupted run: ignore
     ok(h.run("push -k dotdemo /dev/loop count rot13"), "push -k")
     out = ok(h.run("push -L /dev/muxloop /dev/loop null"), "push -L")
