@@ -115,6 +115,107 @@ static const struct streamtab nic_tab = {
 };
 STREAMS_MODULE(nic_tab);
 
+// Hand any message (an ioctl answer, say) up from the card, as if the
+// driver had sent it.
+void
+ns_inject_msg(mblk_t *mp)
+{
+  acquire(&nic_lock);
+  queue_t *rq = nic_rq;
+  int ok = rq && strclaim(rq);
+  release(&nic_lock);
+  if(!ok){
+    freemsg(mp);
+    return;
+  }
+  putnext(rq, mp);
+  strrelease(rq);
+}
+
+// ---------------------------------------------------------------- fakebelow
+
+// Two drivers that only send up what the test gives them and swallow
+// what comes down: "fakeether" offers "ether" (arp is pushed on it) and
+// "fakelink" offers "ipv4-link" (linked under ip). One stream of each at
+// a time.
+static queue_t *below_rq[2];
+
+static int
+below_open(queue_t *rq, int which)
+{
+  acquire(&nic_lock);
+  if(below_rq[which]){
+    release(&nic_lock);
+    return EBUSY;
+  }
+  below_rq[which] = rq;
+  release(&nic_lock);
+  return 0;
+}
+static int fe_open(queue_t *rq, int minor, int oflag, int sflag) { return below_open(rq, 0); }
+static int fl_open(queue_t *rq, int minor, int oflag, int sflag) { return below_open(rq, 1); }
+
+static int
+below_close(queue_t *rq, int oflag)
+{
+  acquire(&nic_lock);
+  for(int i = 0; i < 2; i++)
+    if(below_rq[i] == rq)
+      below_rq[i] = 0;
+  release(&nic_lock);
+  return 0;
+}
+
+static int
+below_wput(queue_t *q, mblk_t *mp)
+{
+  if(DB_TYPE(mp) == M_IOCTL){
+    miocnak(q, mp, 0, EINVAL);
+    return 0;
+  }
+  freemsg(mp);
+  return 0;
+}
+
+static int below_rput(queue_t *q, mblk_t *mp) { putnext(q, mp); return 0; }
+
+static struct module_info fe_info = { 2101, "fakeether", 0, INFPSZ, 65536, 16384, 0 };
+static struct module_info fl_info = { 2102, "fakelink", 0, INFPSZ, 65536, 16384, 0 };
+static struct qinit fe_rinit = { .qi_putp = below_rput, .qi_qopen = fe_open,
+                                 .qi_qclose = below_close, .qi_minfo = &fe_info };
+static struct qinit fe_winit = { .qi_putp = below_wput, .qi_minfo = &fe_info };
+static struct qinit fl_rinit = { .qi_putp = below_rput, .qi_qopen = fl_open,
+                                 .qi_qclose = below_close, .qi_minfo = &fl_info };
+static struct qinit fl_winit = { .qi_putp = below_wput, .qi_minfo = &fl_info };
+static const char *const fe_devs[] = { "fakeether", 0 };
+static const char *const fl_devs[] = { "fakelink", 0 };
+static const struct streamtab fe_tab = {
+  .st_rdinit = &fe_rinit, .st_wrinit = &fe_winit, .st_flags = STR_DRIVER,
+  .st_provides = "ether", .st_devices = fe_devs,
+};
+static const struct streamtab fl_tab = {
+  .st_rdinit = &fl_rinit, .st_wrinit = &fl_winit, .st_flags = STR_DRIVER,
+  .st_provides = "ipv4-link", .st_devices = fl_devs,
+};
+STREAMS_MODULE(fe_tab);
+STREAMS_MODULE(fl_tab);
+
+void
+ns_below_up(const char *dev, mblk_t *mp)
+{
+  int which = strcmp(dev, "fakelink") == 0;
+  acquire(&nic_lock);
+  queue_t *rq = below_rq[which];
+  int ok = rq && strclaim(rq);
+  release(&nic_lock);
+  if(!ok){
+    freemsg(mp);
+    return;
+  }
+  putnext(rq, mp);
+  strrelease(rq);
+}
+
 int
 ns_link_eth_under(const char *dev, int flags, const char *bind)
 {

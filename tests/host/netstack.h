@@ -8,6 +8,8 @@
 #define NETSTACK_H
 #include "types.h"
 
+struct msgb;
+
 #define NS_MAC   { 0x52, 0x54, 0x00, 0xaa, 0x00, 0x01 }
 #define NS_ADDR  "10.0.0.1/24"
 
@@ -18,6 +20,13 @@ int  ns_up(void);
 void ns_down(void);
 // Hand a frame to eth as if the card had received it.
 void ns_inject(const uint8 *frame, int len);
+// Hand any message up from the card (an ioctl answer, say); consumes it.
+void ns_inject_msg(struct msgb *mp);
+// Two more drivers for tests: "fakeether" (offers "ether": push arp on
+// it) and "fakelink" (offers "ipv4-link": link it under ip). They
+// swallow what comes down (refusing ioctls); ns_below_up(dev, mp) sends
+// mp up from the open stream of that device.
+void ns_below_up(const char *dev, struct msgb *mp);
 // Frames the stack sent, oldest first. Returns its length, or 0 if none
 // (waits up to ms milliseconds for one).
 int  ns_sent(uint8 *buf, int max, int ms);

@@ -5,7 +5,9 @@
 // come out as bytes, so every field on the wire is checked: ARP requests,
 // replies and gratuitous ARP, ICMP echo with its checksums, packets held
 // behind ARP and released, malformed input landing in the drop counter
-// that names it, loopback, and every message block back at the end.
+// that names it, loopback, an echo request in a shared buffer (answered,
+// the buffer left alone), ioctl answers too short to read (dropped,
+// counted), and every message block back at the end.
 #include "kshim.h"
 #include "errno.h"
 #include "fcntl.h"
@@ -330,6 +332,135 @@ test_control_errors(void)
   EXPECT("ctl/empty", ns_ctl("ip", " ", 0, 0), -EINVAL);
 }
 
+// ---------------------------------------------------------------- shared buffers
+
+// An echo request whose data block is shared (fault's dup does this:
+// dupmsg, one buffer, two messages) is answered twice, correctly, and
+// the buffer the other holders see is left as it was.
+static void
+test_dup_echo(void)
+{
+  uint8 f[ETH_MAXFRAME];
+  ns_flush_sent();
+  long before = ipc("echo-replied");
+  int n = icmp_frame(f, peer_mac, PEER, US, ICMP_ECHO, 0x55, 7);
+  mblk_t *mp = allocb(n, BPRI_MED);
+  memcpy(mp->b_wptr, f, n);
+  mp->b_wptr += n;
+  mblk_t *dup = dupmsg(mp);
+  mblk_t *mine = dupmsg(mp);      // a third holder that only looks
+  CHECK("dup_echo/shared", dup && mine && dup->b_datap == mp->b_datap);
+  ns_inject_msg(mp);
+  ns_inject_msg(dup);
+  int replies = 0, bad = 0;
+  for(int i = 0; i < 2; i++){
+    n = ns_sent(f, sizeof(f), 2000);
+    if(n < 14 + 36)
+      continue;
+    uint8 *ip = f + 14, *icmp = ip + 20;
+    if(get16(f + 12) == ETHERTYPE_IP && icmp[0] == ICMP_ECHOREPLY && sum16(ip, 20) == 0 &&
+       sum16(icmp, 16) == 0 && get32(ip + 12) == US && get32(ip + 16) == PEER &&
+       get16(icmp + 4) == 0x55 && get16(icmp + 6) == 7 && memcmp(icmp + 8, "payload!", 8) == 0)
+      replies++;
+    else
+      bad++;
+  }
+  EXPECT("dup_echo/two_replies", replies, 2);
+  EXPECT("dup_echo/no_bad_frame", bad, 0);
+  EXPECT("dup_echo/counted", ipc("echo-replied") - before, 2);
+  uint8 *icmp = mine->b_rptr + 14 + 20;
+  CHECK("dup_echo/shared_buffer_untouched", icmp[0] == ICMP_ECHO && sum16(icmp, 16) == 0 &&
+        memcmp(mine->b_rptr, us_mac, 6) == 0);
+  freemsg(mine);
+}
+
+// ---------------------------------------------------------------- short answers
+
+// Sum of drops= over the queues named name in /dev/streams; *why set if
+// one of them names reason.
+static long
+qdrops(const char *name, const char *reason, int *why)
+{
+  static char text[32768];
+  char key[64];
+  int fd = kshim_open("streams", O_RDONLY);
+  int n = 0, r;
+  while(n < (int)sizeof(text) - 1 && (r = kshim_read(fd, text + n, sizeof(text) - 1 - n)) > 0)
+    n += r;
+  text[n] = 0;
+  kshim_close(fd);
+  snprintf(key, sizeof(key), " name=%s side=r ", name);
+  long sum = 0;
+  if(why)
+    *why = 0;
+  for(char *line = text; line && *line; ){
+    char *end = strstr(line, "\n");
+    if(end)
+      *end = 0;
+    char *k = strstr(line, key), *d = strstr(line, " drops=");
+    if(k && d){
+      sum += atol(d + 7);
+      if(why && reason && strstr(line, reason))
+        *why = 1;
+    }
+    line = end ? end + 1 : 0;
+  }
+  return sum;
+}
+
+// An ioctl answer of len bytes (less than an iocblk when short).
+static mblk_t *
+answer(int type, int len, uint id)
+{
+  mblk_t *mp = allocb(len, BPRI_MED);
+  memset(mp->b_wptr, 0, len);
+  if(len >= (int)sizeof(uint) * 2)
+    memcpy(mp->b_wptr + sizeof(int), &id, sizeof(id));
+  mp->b_wptr += len;
+  DB_TYPE(mp) = type;
+  return mp;
+}
+
+static void
+test_short_answers(void)
+{
+  int why;
+  // eth, from the card below
+  long before = qdrops("eth", 0, 0);
+  ns_inject_msg(answer(M_IOCACK, 0, 0));
+  ns_inject_msg(answer(M_IOCNAK, 3, 0));
+  ns_inject_msg(answer(M_IOCACK, sizeof(struct iocblk) - 1, 0));
+  EXPECT("short_answer/eth_dropped", qdrops("eth", "short ioctl answer", &why) - before, 3);
+  CHECK("short_answer/eth_reason", why);
+
+  // arp, pushed on a stream whose driver answers short
+  int fd = kshim_open("fakeether", O_RDWR);
+  CHECK("short_answer/fakeether_open", fd >= 0);
+  EXPECT("short_answer/push_arp", kshim_ioctl(fd, I_PUSH, (long)"arp"), 0);
+  before = qdrops("arp", 0, 0);
+  ns_below_up("fakeether", answer(M_IOCACK, 2, 0));
+  ns_below_up("fakeether", answer(M_IOCNAK, sizeof(struct iocblk) - 1, 0x61000001u));
+  EXPECT("short_answer/arp_dropped", qdrops("arp", "short ioctl answer", &why) - before, 2);
+  CHECK("short_answer/arp_reason", why);
+  kshim_close(fd);
+
+  // ip, over a link that answers short
+  int ipfd = kshim_open("ip", O_RDWR);
+  int lfd = kshim_open("fakelink", O_RDWR);
+  int muxid = kshim_ioctl(ipfd, I_PLINK, lfd);
+  CHECK("short_answer/link_under_ip", muxid > 0);
+  kshim_close(lfd);
+  before = qdrops("ip", 0, 0);
+  long ipbefore = ipc("drop bad-answer");
+  ns_below_up("fakelink", answer(M_IOCNAK, 1, 0));
+  ns_below_up("fakelink", answer(M_IOCACK, sizeof(struct iocblk) - 1, 0x69000001u));
+  EXPECT("short_answer/ip_dropped", qdrops("ip", "short ioctl answer", &why) - before, 2);
+  CHECK("short_answer/ip_reason", why);
+  EXPECT("short_answer/ip_counted", ipc("drop bad-answer") - ipbefore, 2);
+  EXPECT("short_answer/unlink", kshim_ioctl(ipfd, I_PUNLINK, muxid), 0);
+  kshim_close(ipfd);
+}
+
 int
 main(void)
 {
@@ -350,6 +481,8 @@ main(void)
   test_malformed();
   test_control_errors();
   test_arp_timeout_drops_held();
+  test_dup_echo();
+  test_short_answers();
 
   ns_down();
   struct str_stats now;
