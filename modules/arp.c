@@ -329,6 +329,12 @@ arp_rput(queue_t *q, mblk_t *mp)
   struct arpinst *a = q->q_ptr;
   int type = DB_TYPE(mp);
   if(type == M_IOCACK || type == M_IOCNAK){
+    if(MBLKL(mp) < (int)sizeof(struct iocblk)){
+      // Too short to hold its iocblk (whose ever it was): a broken
+      // module below. Neither ours to read nor fit to pass on.
+      qdrop(q, mp, "arp: short ioctl answer from below");
+      return 0;
+    }
     struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
     if((ioc->ioc_id & 0xff000000u) != ARP_TAG){
       putnext(q, mp);          // someone else's answer

@@ -452,6 +452,21 @@ build_frame(queue_t *q, mblk_t *mp, const uint8 *src, struct iface *f)
       qdrop(q, frame, "eth: raw frame shorter than a header");
       return 0;
     }
+    // The source address is written into the frame: only into a buffer
+    // nobody else sees (a module above may have duplicated the message).
+    if(!mwritable(frame)){
+      mblk_t *own = copyb(frame);
+      if(own == 0){
+        freemsg(frame);
+        acquire(&eth_lock);
+        f->st.drop_nomem++;
+        release(&eth_lock);
+        return 0;
+      }
+      own->b_cont = unlinkb(frame);
+      freeb(frame);
+      frame = own;
+    }
   }
   memmove(frame->b_rptr + ETH_ALEN, src, ETH_ALEN);
 
@@ -564,6 +579,12 @@ static int
 eth_lrput(queue_t *q, mblk_t *mp)
 {
   struct iface *f = q->q_ptr;
+  if((DB_TYPE(mp) == M_IOCACK || DB_TYPE(mp) == M_IOCNAK) &&
+     MBLKL(mp) < (int)sizeof(struct iocblk)){
+    // Too short to hold its iocblk: a broken module or driver below.
+    qdrop(q, mp, "eth: short ioctl answer from below");
+    return 0;
+  }
   if((DB_TYPE(mp) == M_IOCACK || DB_TYPE(mp) == M_IOCNAK) &&
      ((struct iocblk *)mp->b_rptr)->ioc_cmd != DL_INFO){
     answer_up(mp);

@@ -62,12 +62,12 @@ static uint16 next_id;
 // Drop reasons, counted. The order is the listing's order.
 enum {
   D_SHORT, D_VERSION, D_HLEN, D_CKSUM, D_LEN, D_TTL, D_FRAG, D_NOTUS,
-  D_UNBOUND, D_UPFULL, D_NOROUTE, D_NOMEM, D_LOWFULL, D_ICMPBAD, NDROP
+  D_UNBOUND, D_UPFULL, D_NOROUTE, D_NOMEM, D_LOWFULL, D_ICMPBAD, D_BADANSWER, NDROP
 };
 static const char *drop_name[NDROP] = {
   "short", "version", "header-length", "checksum", "total-length", "ttl",
   "fragment", "not-for-us", "unbound-protocol", "upper-full", "no-route",
-  "no-memory", "link-full", "icmp-malformed",
+  "no-memory", "link-full", "icmp-malformed", "bad-answer",
 };
 static struct {
   ulong in, out, delivered, echo_replied, icmp_in, icmp_errors_in;
@@ -312,8 +312,21 @@ icmp_echo(mblk_t *pkt, int hlen)
   uint32 src = get32(h + 12), dst = get32(h + 16);
   adjmsg(pkt, hlen);
   if(!pullupmsg(pkt, -1)){
+    count_drop(D_NOMEM);
     freemsg(pkt);
     return;
+  }
+  // The request becomes the reply in place, so ip must own the buffer:
+  // a duplicate (dupmsg: fault's dup, a tap) shares it, and would come
+  // up already turned into a reply.
+  if(!mwritable(pkt)){
+    mblk_t *own = copymsg(pkt);
+    freemsg(pkt);
+    if(own == 0){
+      count_drop(D_NOMEM);
+      return;
+    }
+    pkt = own;
   }
   uint8 *icmp = pkt->b_rptr;
   icmp[0] = ICMP_ECHOREPLY;
@@ -423,6 +436,12 @@ ip_lrput(queue_t *q, mblk_t *mp)
 {
   int t = DB_TYPE(mp);
   if(t == M_IOCACK || t == M_IOCNAK){
+    if(MBLKL(mp) < (int)sizeof(struct iocblk)){
+      // Too short to hold its iocblk: a broken module below.
+      count_drop(D_BADANSWER);
+      qdrop(q, mp, "ip: short ioctl answer from the link");
+      return 0;
+    }
     struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
     if((ioc->ioc_id & 0xff000000u) == IP_TAG && t == M_IOCNAK)
       printf("ip: link refused configuration (error %d)\n", ioc->ioc_error);

@@ -1643,8 +1643,11 @@ td_lrput(queue_t *q, mblk_t *mp)
   }
   if(t == M_IOCACK || t == M_IOCNAK){
     struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
-    if(t == M_IOCACK && MBLKL(mp) >= (int)sizeof(*ioc) &&
-       (ioc->ioc_id & 0xff000000u) == GLUE_TAG){
+    if(MBLKL(mp) < (int)sizeof(*ioc)){
+      qdrop(q, mp, "tcp: short ioctl answer from ip");
+      return 0;
+    }
+    if(t == M_IOCACK && (ioc->ioc_id & 0xff000000u) == GLUE_TAG){
       lk();
       glue_addrs_answer(mp);
       unlk();
