@@ -152,8 +152,10 @@ def test_echo_through_fault_dup(h):
             extra=["-o", "ip.check_checksum:TRUE"])
     stats = run_ok(m, "netctl /dev/eth fault stats")
     run_ok(m, "netctl /dev/eth fault reset")
-    h.check("ping_dups", re.search(r"%d packets transmitted, %d received, \+%d duplicates"
-                                   % (n, n, n), p.stdout) is not None, p.stdout[-200:])
+    # ping stops at its last answer, so the last duplicate may come after
+    # it is gone: tshark below counts exactly
+    pd = re.search(r"%d packets transmitted, %d received, \+(\d+) duplicates" % (n, n), p.stdout)
+    h.check("ping_dups", pd is not None and int(pd.group(1)) >= n - 1, p.stdout[-200:])
     dup = re.search(r"up passed \d+ dropped \d+ corrupted \d+ duplicated (\d+)", stats)
     h.check("fault_duplicated", dup is not None and int(dup.group(1)) >= n, stats)
     ours = [r for r in rows if r[0] == mac]
