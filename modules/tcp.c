@@ -51,6 +51,8 @@
 #define ASK_TICKS   20            // re-ask ip for its addresses every 5 s
 #define ORPHAN_MS   60000         // an orphan that makes no progress is reset
 #define HALFOPEN    64            // most half-open (SYN_RCVD) connections
+#define HALFOPEN_STALE_MS 3000    // a half-open peer silent this long is dead
+#define CONV_RESERVE 8            // conversations kept for opens of /dev/tcp
 #define TEXTMAX     256
 
 enum {
@@ -102,7 +104,7 @@ static int timer_id;
 static ulong nticks;
 static struct {
   ulong opens, connects, established, refused, accepted, resets, timeouts, backlog_drops;
-  ulong halfopen_drops;
+  ulong syn_refused, halfopen_resets;
 } st;
 
 static void tick(void *unused);
@@ -690,27 +692,69 @@ ext_destroyed(u8_t id, void *data)
     conv_reap(c);
 }
 
-// A SYN reached a listener and lwIP made a half-open connection for it.
-// Half-open connections are capped: past HALFOPEN the oldest is dropped
-// without a word (it is most likely a SYN flood's, whose source never
-// answers). Otherwise a flood fills every pcb for TCP_SYN_RCVD_TIMEOUT
-// and nobody can connect - lwIP alone never lets a new half-open
-// connection push out an old one.
+// A SYN reached a listener and lwIP made a half-open connection for it
+// (SYN_RCVD; its SYN-ACK is not sent yet). Admit it only while there is
+// room; when there is none, the SYN is refused with a reset, which the
+// peer sees at once as "connection refused". A half-open connection that
+// lwIP has already admitted is never dropped silently: its peer may hold
+// the connection as established, and would find out only when it sends.
+//
+// Room means: this listener's half-open plus unaccepted connections stay
+// under its backlog (plus the conversations waiting in accept); all
+// half-open connections together stay under HALFOPEN (a SYN flood must
+// not take every pcb); and each of them will find a conversation free
+// when its handshake completes. When one of these is full, a half-open
+// connection whose peer has sent nothing for HALFOPEN_STALE_MS (the
+// first SYN-ACK retransmission: a live peer answers within a round
+// trip) is presumed dead - a SYN flood's, whose source never answers -
+// and is reset to make room, so that a flood delays new connections
+// by at most that long instead of locking them out.
 static err_t
 cb_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pcb *cpcb)
 {
-  int n = 0;
-  struct tcp_pcb *oldest = 0;
-  for(struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
-    if(p->state == SYN_RCVD && p != cpcb){
-      n++;
-      oldest = p;              // new pcbs go to the front: the last is oldest
+  struct conv *l = lpcb->callback_arg;
+  const u32_t stale_ticks = HALFOPEN_STALE_MS / TCP_SLOW_INTERVAL;
+  int mine = 0, all = 0;
+  struct tcp_pcb *stale_mine = 0, *stale_any = 0;
+  for(struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next){
+    if(p->state != SYN_RCVD || p == cpcb)
+      continue;
+    int stale = (u32_t)(tcp_ticks - p->tmr) >= stale_ticks;
+    all++;
+    if(stale)
+      stale_any = p;           // new pcbs go to the front: the last is oldest
+    if(p->listener == lpcb){
+      mine++;
+      if(stale)
+        stale_mine = p;
     }
-  if(n >= HALFOPEN && oldest){
-    st.halfopen_drops++;
-    tcp_abandon(oldest, 0);
   }
-  return ERR_OK;
+  int room = l ? l->backlog : TCP_BACKLOG;
+  if(l)
+    for(struct conv *w = l->waiters; w; w = w->qnext)
+      room++;
+  int nfree = 0;
+  for(int i = 0; i < NCONV; i++)
+    if(convs[i] == 0)
+      nfree++;
+  int lfull = mine + (l ? l->nembryo : 0) >= room;
+  int gfull = all >= HALFOPEN || nfree <= all + CONV_RESERVE;
+  if(!lfull && !gfull)
+    return ERR_OK;
+  // A dead half-open connection makes room: the listener's own when the
+  // listener is full (any other would not help it), else any.
+  struct tcp_pcb *victim = lfull ? stale_mine : stale_any;
+  if(victim && !(lfull && (l ? l->nembryo : 0) >= room)){
+    st.halfopen_resets++;
+    tcp_abandon(victim, 1);
+    return ERR_OK;
+  }
+  // No room: refuse. RFC 793: the reset for a segment without ACK has
+  // sequence number 0 and acknowledges the SYN. lwIP then frees cpcb.
+  st.syn_refused++;
+  tcp_rst(cpcb, 0, cpcb->rcv_nxt, &cpcb->local_ip, &cpcb->remote_ip, cpcb->local_port,
+          cpcb->remote_port);
+  return ERR_ABRT;
 }
 
 // One table for every pcb we hold: connections tell us when lwIP frees
@@ -838,9 +882,9 @@ cb_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
   struct conv *l = arg;
   if(err != ERR_OK || newpcb == 0 || l == 0)
     return ERR_VAL;
-  struct conv *e = 0;
-  if(l->waiters || l->nembryo < l->backlog)
-    e = conv_new();
+  // The backlog was enforced when the SYN came (cb_passive_open), so a
+  // completed handshake is refused only when no conversation is free.
+  struct conv *e = conv_new();
   if(e == 0){
     st.backlog_drops++;
     tcp_abort(newpcb);
@@ -1035,9 +1079,9 @@ listing(struct sink *s)
        used, peak, fail));
   emit(s, line, snprintf(line, sizeof(line),
        "# opens %lu connects %lu established %lu refused %lu accepted %lu resets %lu "
-       "timeouts %lu backlog-drops %lu halfopen-drops %lu\n",
+       "timeouts %lu backlog-drops %lu syn-refused %lu halfopen-resets %lu\n",
        st.opens, st.connects, st.established, st.refused, st.accepted, st.resets,
-       st.timeouts, st.backlog_drops, st.halfopen_drops));
+       st.timeouts, st.backlog_drops, st.syn_refused, st.halfopen_resets));
   int n = glue_stats(line, sizeof(line) - 3);
   emit(s, "# ", 2);
   emit(s, line, n);
