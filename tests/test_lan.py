@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 
+import deps
 import lan as lanlib
 import leakcheck
 
@@ -128,6 +129,8 @@ def test_echo_through_fault_dup(h):
     and does not turn the shared one into a reply before the duplicate
     reaches it. Seen by ping (DUP!) and by tshark on the bridge."""
     l = need_root(h)
+    deps.need(h, "iputils-ping")
+    deps.need(h, "tshark")
     m = guest(7, "fault=1")
     run_ok(m, "netctl /dev/eth fault up dup every 1")
     mac = lanlib.guest_mac(7)

@@ -655,6 +655,8 @@ def test_connect_burst_lan(h):
     ok, why = lanlib.have_root()
     if not ok:
         h.skip("no Linux peer: " + why)
+    import deps
+    deps.need(h, "python3")
     n = 1000
     with lanlib.Lan(smp=h.smp) as net:
         m = net.guest(1)
