@@ -17,7 +17,21 @@
 // checked chunk by chunk (CRC-32) and as a whole, then end of file.
 // A failed request ends the stream with an errno (M_ERROR): ENOENT no
 // such file, EHOSTUNREACH unknown node, ETIMEDOUT no answer, EIO bad
-// checksum, ENAMETOOLONG name too long for a classic node.
+// checksum, ENAMETOOLONG name too long for a classic node, ENXIO the
+// node left the school, EFBIG a file or E2BIG a listing too big to take.
+//
+// A school slot holds one node after another (a full school evicts), so
+// a stream talking to a node records the node's generation (a number
+// each new node or new name in the slot gets) and checks it whenever it
+// runs: once the node has left, it ends with ENXIO and never reaches the
+// slot's next node. Per-node device files open only for the generation
+// fishd made them for, and fishd is told (FISH_UP_GONE) to remove them.
+//
+// Memory a peer can make the driver hold is bounded: text for a reader
+// waits in blocks of OUTBLOCK bytes and a listing asks for its next page
+// only when the reader has taken the last one (flow control of the
+// stream head), answers parked for a stream are at most PARKMAX, and a
+// listing or file larger than FISH_LISTMAX / FISH_SIZEMAX is refused.
 //
 // Frames the driver sends to itself (to its own address, or broadcast)
 // are also fed to its own input: a card does not hear its own frames,
@@ -43,18 +57,21 @@
 #define FTICK_MS     10       // the ticker's period while a request is active
 #define DUPTHRESH   3        // later chunks seen before a gap is re-asked at once
 #define MADEWAIT_MS 1500     // how long a listing waits for fishd's device files
+#define OUTBLOCK    1024     // text for a reader is gathered in blocks of this size
+#define PARKMAX     32       // answers parked on a stream's queue, at most
 
 // Drop reasons, counted; the order is the listing's. fish_decode returns
 // BAD(reason) (always negative) for a frame it refuses.
 enum {
   D_SHORT, D_UNKNOWN, D_CHECKSUM, D_VERSION, D_NAME, D_SOURCE, D_NODAEMON,
-  D_DAEMONFULL, D_STRAY, D_NOMEM, D_NOLINK, D_BADANSWER, NDROP
+  D_DAEMONFULL, D_STRAY, D_NOMEM, D_NOLINK, D_BADANSWER, D_BUSY, NDROP
 };
 #define BAD(why)   (-1 - (why))
 #define WHY(ret)   (-1 - (ret))
 static const char *drop_name[NDROP] = {
   "short", "unknown-opcode", "checksum", "version", "bad-name", "bad-source",
   "no-daemon", "daemon-full", "stray-answer", "no-memory", "no-link", "bad-answer",
+  "client-busy",
 };
 
 // What a stream is, by minor number.
@@ -71,8 +88,10 @@ struct node {
   char name[FISH_MAXNAME];
   int ext;                     // showed the capability marker
   uint64 seen;                 // uptime_ms of its last ANNOUNCE
-  uint32 gen, made;            // bumped per new name; what fishd has made
-  uint32 notified;             // the gen fishd was told about
+  uint32 gen;                  // the slot's generation: bumped per new node or name
+  uint32 made;                 // the gen fishd made device files for
+  uint32 notified;             // the gen fishd was told about (FISH_UP_NODE)
+  uint32 left;                 // the last gen that left, with fishd told (GONE)
   char (*files)[FISH_NAMEMAX + 1];  // its last listing (FISH_NODEFILES), or 0
   int nfiles;
   uint32 filesgen, filesmade;
@@ -87,6 +106,7 @@ struct fstream {
   int hungup;
   // the peer
   int slot;
+  uint32 gen;                  // the node's generation in slot (0: no node yet)
   uint8 mac[ETH_ALEN];
   int ext;
   char node[FISH_MAXNAME];
@@ -104,6 +124,7 @@ struct fstream {
   mblk_t *outq, *outlast;
   // listing
   uint32 dirnext, dirtotal;
+  int dirwait;                 // the next page waits for the reader to take text
   int nnames;
   // file transfer (extended)
   uint64 size, nchunks, base, nextreq;
@@ -546,9 +567,11 @@ school_byname(const char *name)
   return best;
 }
 
-// Send a record up to fishd. Returns 0, or a drop reason.
+// Send a record up to fishd. Returns -1 when sent, or a drop reason.
+// force: past flow control, for notices that must not be lost (GONE:
+// at most one per node fishd was told of, so they are bounded).
 static int
-to_daemon(struct fish_up *u)
+to_daemon(struct fish_up *u, int force)
 {
   mblk_t *mp = allocb(sizeof(*u), BPRI_MED);
   if(mp == 0)
@@ -564,7 +587,7 @@ to_daemon(struct fish_up *u)
     return D_NODAEMON;
   }
   int why = -1;
-  if(canputnext(q))
+  if(force || canputnext(q))
     putnext(q, mp);
   else {
     freemsg(mp);
@@ -574,17 +597,18 @@ to_daemon(struct fish_up *u)
   return why;
 }
 
+// Tell fishd that slot holds node gen (it makes the node's device files).
 static void
-notify_node(int slot)
+notify_node(int slot, uint32 gen)
 {
   struct fish_up u;
   memset(&u, 0, sizeof(u));
   u.kind = FISH_UP_NODE;
   acquire(&fish_lock);
   struct node *nd = &school[slot];
-  if(!nd->used){
+  if(!nd->used || nd->gen != gen){
     release(&fish_lock);
-    return;
+    return;                  // it left meanwhile (and fishd heard of it)
   }
   u.ext = nd->ext;
   memmove(u.mac, nd->mac, ETH_ALEN);
@@ -592,7 +616,41 @@ notify_node(int slot)
   u.gen = nd->gen;
   safestrcpy(u.name, nd->name, sizeof(u.name));
   release(&fish_lock);
-  int why = to_daemon(&u);
+  int why = to_daemon(&u, 0);
+  if(why >= 0 && why != D_NODAEMON)
+    count_drop(why);
+}
+
+static void poke(struct fstream *s);
+
+// The node in slot i is leaving it (evicted, renamed or forgotten): wake
+// every stream still talking to it, so that it ends with ENXIO, and, if
+// fishd made device files for it, fill in *u: the notice that they must
+// go. 1 if there is a notice to send (gone_notice, without the lock).
+// fish_lock held.
+static int
+node_leaves(int i, struct fish_up *u)
+{
+  struct node *nd = &school[i];
+  for(struct fstream *s = streams; s; s = s->next)
+    if(s->slot == i && s->gen == nd->gen && !s->hungup)
+      poke(s);
+  if(!nd->used || nd->notified != nd->gen)
+    return 0;
+  nd->left = nd->gen;
+  memset(u, 0, sizeof(*u));
+  u->kind = FISH_UP_GONE;
+  u->index = i;
+  u->gen = nd->gen;
+  memmove(u->mac, nd->mac, ETH_ALEN);
+  safestrcpy(u->name, nd->name, sizeof(u->name));
+  return 1;
+}
+
+static void
+gone_notice(struct fish_up *u)
+{
+  int why = to_daemon(u, 1);
   if(why >= 0 && why != D_NODAEMON)
     count_drop(why);
 }
@@ -605,6 +663,8 @@ notify_node(int slot)
 static void
 school_update(const uint8 *mac, const char *name, int cap)
 {
+  struct fish_up gone;
+  int tell = 0;
   acquire(&fish_lock);
   int i = school_find(mac), fresh = 0;
   if(i < 0){
@@ -616,22 +676,26 @@ school_update(const uint8 *mac, const char *name, int cap)
         if(school[k].seen < school[i].seen)
           i = k;
       st.evictions++;
+      tell = node_leaves(i, &gone);
     }
     struct node *nd = &school[i];
-    uint32 gen = nd->gen + 1;
+    uint32 gen = nd->gen + 1, left = nd->left;
     char (*files)[FISH_NAMEMAX + 1] = nd->files;
     memset(nd, 0, sizeof(*nd));
     nd->files = files;          // the buffer is kept for the next listing
     nd->used = 1;
     nd->gen = gen;
+    nd->left = left;
     memmove(nd->mac, mac, ETH_ALEN);
     fresh = 1;
   }
   struct node *nd = &school[i];
   if(strcmp(nd->name, name) != 0){
-    safestrcpy(nd->name, name, sizeof(nd->name));
-    if(!fresh)
+    if(!fresh){
+      tell = node_leaves(i, &gone);   // a new name is a new node
       nd->gen++;
+    }
+    safestrcpy(nd->name, name, sizeof(nd->name));
     nd->nfiles = 0;
   }
   nd->ext = cap && !classic_only;
@@ -639,6 +703,8 @@ school_update(const uint8 *mac, const char *name, int cap)
   if(nd->seen == 0)
     nd->seen = 1;
   release(&fish_lock);
+  if(tell)
+    gone_notice(&gone);
 }
 
 // ---------------------------------------------------------------- the ticker
@@ -776,6 +842,14 @@ client_answer(struct fish_msg *m, mblk_t *mp, const uint8 *src)
     }
     DB_TYPE(d) = M_CTL;
     if(strclaim(s->rq)){
+      if(qsize(s->rq) >= PARKMAX){
+        // a peer answering faster than the stream can look: its
+        // answers are not worth memory without limit
+        strrelease(s->rq);
+        freemsg(d);
+        st.drop[D_BUSY]++;
+        return;
+      }
       putq(s->rq, d);
       qenable(s->rq);
       strrelease(s->rq);
@@ -854,41 +928,53 @@ fish_input(mblk_t *mp, const uint8 *src)
   memmove(u.mac, src, ETH_ALEN);
   if(!m.badname)
     safestrcpy(u.name, m.name, sizeof(u.name));
-  int why = to_daemon(&u);
+  int why = to_daemon(&u, 0);
   if(why >= 0)
     count_drop(why);
 }
 
 // ---------------------------------------------------------------- client side
 
-// Queue text for the reader. Called from the stream's own service
-// procedure (or open), fish_lock not held.
-static void
+// Queue text for the reader, gathered into blocks of OUTBLOCK bytes (a
+// listing is a line per name: a block per line would cost a message per
+// name while the reader is slow). Called from the stream's own service
+// procedure, fish_lock not held. 0, or -1 if memory ran out.
+static int
 out_text(struct fstream *s, const char *text, int len)
 {
   while(len > 0){
-    int n = len < 1024 ? len : 1024;
-    mblk_t *mp = allocb(n, BPRI_MED);
-    if(mp == 0)
-      return;
+    mblk_t *mp = s->outlast;
+    if(mp == 0 || MBLKTAIL(mp) == 0){
+      mp = allocb(OUTBLOCK, BPRI_MED);
+      if(mp == 0){
+        count_drop(D_NOMEM);
+        return -1;
+      }
+      mp->b_next = 0;
+      if(s->outlast)
+        s->outlast->b_next = mp;
+      else
+        s->outq = mp;
+      s->outlast = mp;
+    }
+    int n = len < MBLKTAIL(mp) ? len : MBLKTAIL(mp);
     memmove(mp->b_wptr, text, n);
     mp->b_wptr += n;
-    mp->b_next = 0;
-    if(s->outlast)
-      s->outlast->b_next = mp;
-    else
-      s->outq = mp;
-    s->outlast = mp;
     text += n;
     len -= n;
   }
+  return 0;
 }
 
-// Hand queued text up while the reader has room. 1 when none is left.
+// Hand queued text up while the reader has room. all: the last block too,
+// even if it could take more text (a listing under way keeps it to fill).
+// 1 when nothing that should go is left; 0 when the reader is behind.
 static int
-out_flush(struct fstream *s)
+out_flush(struct fstream *s, int all)
 {
   while(s->outq){
+    if(!all && s->outq == s->outlast && MBLKTAIL(s->outq) > 0)
+      return 1;
     if(!canputnext(s->rq))
       return 0;
     mblk_t *mp = s->outq;
@@ -944,7 +1030,7 @@ done_flush(struct fstream *s)
     putnext(s->rq, em);
     return;
   }
-  if(!out_flush(s))
+  if(!out_flush(s, 1))
     return;
   if(s->writable && s->kind == K_CTL)
     return;                  // a read-write ctl stays open for commands
@@ -1017,12 +1103,22 @@ ctl_command(char *line)
   int argc = netctl_split(line, argv, NETCTL_ARGS);
   uint32 v;
   if(argc == 1 && strcmp(argv[0], "forget") == 0){
+    struct fish_up *gone = kmalloc(FISH_SCHOOL * sizeof(*gone));
+    if(gone == 0)
+      return ENOMEM;
+    int n = 0;
     acquire(&fish_lock);
     for(int i = 0; i < FISH_SCHOOL; i++){
+      if(school[i].used && node_leaves(i, &gone[n]))
+        n++;
       school[i].used = 0;
+      school[i].nfiles = 0;
       school[i].gen++;
     }
     release(&fish_lock);
+    for(int i = 0; i < n; i++)
+      gone_notice(&gone[i]);
+    kmfree(gone);
     return 0;
   }
   if(argc != 2)
@@ -1057,14 +1153,25 @@ ctl_command(char *line)
   return 0;
 }
 
+// Has the node this stream talks to left its slot? fish_lock held.
+static int
+stale(struct fstream *s)
+{
+  return s->gen != 0 && (!school[s->slot].used || school[s->slot].gen != s->gen);
+}
+
 // Find the target of a list/get request. 0 found; 1 wait for a ping; or
-// an errno. fish_lock held.
+// an errno. A per-node file names its node from the open on (s->gen);
+// /dev/fish/req looks it up by name (or address). fish_lock held.
 static int
 resolve(struct fstream *s)
 {
-  int i = s->slot >= 0 ? s->slot : school_byname(s->node);
-  if(i >= 0 && school[i].used && (s->slot < 0 || strcmp(school[i].name, s->node) == 0)){
+  int i = s->gen ? s->slot : school_byname(s->node);
+  if(s->gen && stale(s))
+    return ENXIO;
+  if(i >= 0){
     s->slot = i;
+    s->gen = school[i].gen;
     memmove(s->mac, school[i].mac, ETH_ALEN);
     s->ext = school[i].ext && !classic_only;
     return 0;
@@ -1143,16 +1250,18 @@ ask_chunks(struct fstream *s, uint64 now)
 
 // The names of a listing: lines for the reader, and the first
 // FISH_NODEFILES remembered for the node's device files.
-static void
+// 0, or -1 if memory ran out.
+static int
 list_name(struct fstream *s, const char *name, long size)
 {
   char line[FISH_NAMEMAX + 24];
   int n = size >= 0 ? snprintf(line, sizeof(line), "%s %ld\n", name, size)
                     : snprintf(line, sizeof(line), "%s\n", name);
-  out_text(s, line, n);
+  if(out_text(s, line, n) < 0)
+    return -1;
   acquire(&fish_lock);
   struct node *nd = &school[s->slot];
-  if(nd->used && mac_eq(nd->mac, s->mac) && s->nnames < FISH_NODEFILES){
+  if(!stale(s) && s->nnames < FISH_NODEFILES){
     if(nd->files == 0)
       nd->files = kmalloc(FISH_NODEFILES * (FISH_NAMEMAX + 1));
     if(nd->files){
@@ -1162,6 +1271,7 @@ list_name(struct fstream *s, const char *name, long size)
   }
   s->nnames++;
   release(&fish_lock);
+  return 0;
 }
 
 // A listing is complete: tell fishd the names so it makes their device
@@ -1172,7 +1282,14 @@ list_done(struct fstream *s)
   struct fish_up u;
   acquire(&fish_lock);
   struct node *nd = &school[s->slot];
-  if(!nd->used || !mac_eq(nd->mac, s->mac) || daemon == 0){
+  if(stale(s)){
+    release(&fish_lock);
+    finish(s, ENXIO);
+    return;
+  }
+  if(daemon == 0 || nd->made != s->gen){
+    // fishd has no directory for this node (a ping never listed it):
+    // no files of its listing either
     release(&fish_lock);
     finish(s, 0);
     return;
@@ -1187,21 +1304,29 @@ list_done(struct fstream *s)
     memset(&u, 0, sizeof(u));
     u.kind = FISH_UP_FILE;
     u.index = s->slot;
+    u.nodegen = s->gen;
     u.count = i;
     memmove(u.mac, s->mac, ETH_ALEN);
     acquire(&fish_lock);
-    safestrcpy(u.name, nd->files ? nd->files[i] : "", sizeof(u.name));
+    int gone = stale(s);
+    if(!gone)
+      safestrcpy(u.name, nd->files ? nd->files[i] : "", sizeof(u.name));
     release(&fish_lock);
-    to_daemon(&u);
+    if(gone){
+      finish(s, ENXIO);      // the names are another node's now
+      return;
+    }
+    to_daemon(&u, 0);
   }
   memset(&u, 0, sizeof(u));
   u.kind = FISH_UP_FILESDONE;
   u.index = s->slot;
   u.count = count;
   u.gen = s->madegen;
+  u.nodegen = s->gen;
   memmove(u.mac, s->mac, ETH_ALEN);
   safestrcpy(u.name, s->node, sizeof(u.name));
-  if(to_daemon(&u) >= 0){
+  if(to_daemon(&u, 0) >= 0){
     finish(s, 0);
     return;
   }
@@ -1217,8 +1342,19 @@ static void
 client_handle(struct fstream *s, mblk_t *mp)
 {
   struct fish_msg m;
-  if(fish_decode(mp->b_rptr, MBLKL(mp), &m) < 0 || s->state == S_DONE){
+  // A parked answer is for the phase it arrived in: a late duplicate (the
+  // second XINFO of a repeated XGETFILE) must not restart a transfer.
+  if(fish_decode(mp->b_rptr, MBLKL(mp), &m) < 0 ||
+     s->state != (m.op == FISH_DIRLIST || m.op == FISH_XDIRLIST ? S_DIR : S_INFO)){
     freemsg(mp);
+    return;
+  }
+  acquire(&fish_lock);
+  int gone = stale(s);
+  release(&fish_lock);
+  if(gone){
+    freemsg(mp);
+    finish(s, ENXIO);
     return;
   }
   uint64 now = uptime_ms();
@@ -1228,20 +1364,32 @@ client_handle(struct fstream *s, mblk_t *mp)
     for(int i = 0; i < FISH_DIRENTRIES; i++){
       char name[FISH_FNAMLEN + 1];
       fnam_get(p + m.dataoff + i * FISH_FNAMLEN, name);
-      if(name[0])
-        list_name(s, name, -1);
+      if(name[0] && list_name(s, name, -1) < 0){
+        finish(s, ENOMEM);
+        break;
+      }
     }
-    list_done(s);
+    if(s->state != S_DONE)
+      list_done(s);
     break;
   case FISH_XDIRLIST: {
-    if(m.start != s->dirnext)
-      break;                 // a page we already have (a duplicate)
+    if(m.start != s->dirnext || s->dirwait)
+      break;                 // a page we have, or one we did not ask for yet
+    if(m.total > FISH_LISTMAX){
+      finish(s, E2BIG);      // no end a reader could wait for
+      break;
+    }
     int off = 0;
     char name[FISH_NAMEMAX + 1];
     uint32 size;
     for(uint32 i = 0; i < m.count; i++)
-      if(fish_xdir_next(p + m.dataoff, m.datalen, &off, name, &size) == 0)
-        list_name(s, name, size);
+      if(fish_xdir_next(p + m.dataoff, m.datalen, &off, name, &size) == 0 &&
+         list_name(s, name, size) < 0){
+        finish(s, ENOMEM);
+        break;
+      }
+    if(s->state == S_DONE)
+      break;
     s->dirnext += m.count;
     s->dirtotal = m.total;
     s->lastprog = now;
@@ -1249,8 +1397,10 @@ client_handle(struct fstream *s, mblk_t *mp)
       list_done(s);
     else if(m.count == 0)
       finish(s, EPROTO);     // a server that makes no progress
-    else
+    else if(out_flush(s, 0))
       send_request(s);
+    else
+      s->dirwait = 1;        // the next page when the reader has taken this one
     break;
   }
   case FISH_HAVEFILE: {
@@ -1259,8 +1409,7 @@ client_handle(struct fstream *s, mblk_t *mp)
     int len = FISH_BLOCK;
     while(len > 0 && p[m.dataoff + len - 1] == 0)
       len--;
-    out_text(s, (const char *)p + m.dataoff, len);
-    finish(s, 0);
+    finish(s, out_text(s, (const char *)p + m.dataoff, len) < 0 ? ENOMEM : 0);
     break;
   }
   case FISH_NOFILE:
@@ -1269,6 +1418,10 @@ client_handle(struct fstream *s, mblk_t *mp)
   case FISH_XINFO:
     if(m.status != FISH_XOK){
       finish(s, ENOENT);
+      break;
+    }
+    if(m.size > FISH_SIZEMAX){
+      finish(s, EFBIG);      // and its chunk count cannot wrap
       break;
     }
     acquire(&fish_lock);
@@ -1367,10 +1520,12 @@ ping_done(struct fstream *s, uint64 now)
       order[b - 1] = t;
     }
   int tell[FISH_SCHOOL], nt = 0;
+  uint32 tellgen[FISH_SCHOOL];
   for(int i = 0; i < n; i++){
     struct node *nd = &school[order[i]];
     if(nd->notified != nd->gen){
       nd->notified = nd->gen;
+      tellgen[nt] = nd->gen;
       tell[nt++] = order[i];
     }
     int len = fmt_node_line(line, sizeof(line), nd);
@@ -1383,7 +1538,7 @@ ping_done(struct fstream *s, uint64 now)
   s->wake = now + FTICK_MS;
   release(&fish_lock);
   for(int i = 0; i < nt; i++)
-    notify_node(tell[i]);
+    notify_node(tell[i], tellgen[i]);
 }
 
 // S_MADE: are the device files fishd makes for this answer there yet?
@@ -1417,7 +1572,12 @@ client_run(struct fstream *s)
   int give = giveup_ms, rrto = reqrto_ms, pw = pingwait_ms;
   int linked = lowq != 0 && haveaddr;
   uint64 wake = s->wake;
+  int gone = stale(s);
   release(&fish_lock);
+  if(gone){
+    finish(s, ENXIO);        // its node left the school: never the next one
+    return;
+  }
 
   switch(state){
   case S_START:
@@ -1472,6 +1632,18 @@ client_run(struct fstream *s)
 
   case S_DIR:
   case S_INFO:
+    if(s->dirwait){
+      // a listing waits for the reader, not the network: no timeout
+      s->lastprog = now;
+      if(out_flush(s, 0)){
+        s->dirwait = 0;
+        send_request(s);
+      }
+      acquire(&fish_lock);
+      s->wake = now + FTICK_MS * 5;
+      release(&fish_lock);
+      break;
+    }
     if(since(now, s->lastprog) >= (uint64)give + (state == S_INFO ? 2 * rrto : 0)){
       finish(s, ETIMEDOUT);
       break;
@@ -1547,27 +1719,32 @@ fish_open(queue_t *rq, int minor, int oflag, int sflag)
     break;
   case FISH_MINOR_REQ:    s->kind = K_REQ; break;
   default:
+    // A per-node file is fishd's, made for one node of its slot: it
+    // opens only while that node (generation) is still there.
     if(minor >= FISH_MINOR_DIR(0) && minor < FISH_MINOR_DIR(FISH_SCHOOL)){
       int slot = minor - FISH_MINOR_DIR(0);
-      if(!school[slot].used){
+      struct node *nd = &school[slot];
+      if(!nd->used || nd->made != nd->gen){
         err = ENXIO;
         break;
       }
       s->kind = K_DIR;
       s->op = OP_LIST;
       s->slot = slot;
-      safestrcpy(s->node, school[slot].name, sizeof(s->node));
+      s->gen = nd->gen;
+      safestrcpy(s->node, nd->name, sizeof(s->node));
     } else if(minor >= FISH_MINOR_FILE(0, 0) && minor < FISH_MINOR_FILE(FISH_SCHOOL, 0)){
       int slot = (minor - FISH_MINOR_FILE(0, 0)) / FISH_NODEFILES;
       int idx = (minor - FISH_MINOR_FILE(0, 0)) % FISH_NODEFILES;
       struct node *nd = &school[slot];
-      if(!nd->used || nd->files == 0 || idx >= nd->nfiles){
+      if(!nd->used || nd->made != nd->gen || nd->files == 0 || idx >= nd->nfiles){
         err = ENXIO;
         break;
       }
       s->kind = K_FILE;
       s->op = OP_GET;
       s->slot = slot;
+      s->gen = nd->gen;
       safestrcpy(s->node, nd->name, sizeof(s->node));
       safestrcpy(s->file, nd->files[idx], sizeof(s->file));
     } else
@@ -1578,6 +1755,8 @@ fish_open(queue_t *rq, int minor, int oflag, int sflag)
     kmfree(s);
     if(err == EBUSY)
       strsetreason(rq, "fish: the daemon stream is open already");
+    else if(minor >= FISH_MINOR_DIR(0))
+      strsetreason(rq, "fish: no such node in the school now (it left; ping again)");
     return err;
   }
   if(s->op != OP_NONE)
@@ -1631,8 +1810,10 @@ fish_rsrv(queue_t *q)
     client_handle(s, mp);
   if(s->state != S_DONE && s->state != S_IDLE)
     client_run(s);
-  if(s->state == S_DIR || s->state == S_MADE || s->state == S_PING)
-    out_flush(s);
+  if(s->state == S_DIR)
+    out_flush(s, 0);
+  if(s->state == S_MADE || s->state == S_PING)
+    out_flush(s, 1);
   if(s->state == S_DONE)
     done_flush(s);
   return 0;
@@ -1735,14 +1916,29 @@ daemon_down(struct fish_down *d, const uint8 *data, int len)
     return;
   case FISH_DN_MADE:
   case FISH_DN_FILESMADE: {
+    struct fish_up u;
+    int tell = 0;
     acquire(&fish_lock);
     if(d->index < FISH_SCHOOL){
-      if(d->kind == FISH_DN_MADE)
-        school[d->index].made = d->gen;
-      else
-        school[d->index].filesmade = d->gen;
+      struct node *nd = &school[d->index];
+      if(d->kind == FISH_DN_FILESMADE)
+        nd->filesmade = d->gen;
+      else if(nd->used && nd->gen == d->gen)
+        nd->made = d->gen;
+      else if(d->gen != 0 && nd->left == d->gen){
+        // fishd made files for a node that left before they were
+        // there (its GONE overtook the NODE): they must go again, once
+        nd->left = 0;
+        memset(&u, 0, sizeof(u));
+        u.kind = FISH_UP_GONE;
+        u.index = d->index;
+        u.gen = d->gen;
+        tell = 1;
+      }
     }
     release(&fish_lock);
+    if(tell)
+      gone_notice(&u);
     return;
   }
   default:

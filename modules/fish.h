@@ -81,6 +81,13 @@
 // Longest node name we send (fits the classic field with its NUL).
 #define FISH_NODEMAX      (FISH_MAXNAME - 1)
 
+// What a client accepts from a server (docs/fish.md): a file of at most
+// FISH_SIZEMAX bytes (XINFO; a larger size fails with EFBIG, so a chunk
+// count can never wrap), a listing of at most FISH_LISTMAX names
+// (XDIRLIST total; a longer one fails with E2BIG).
+#define FISH_SIZEMAX      (1ull << 40)
+#define FISH_LISTMAX      65536
+
 static inline void
 fish_put16(uint8 *p, uint32 v)
 {
@@ -185,6 +192,10 @@ int fish_xdir_next(const uint8 *p, int n, int *off, char *name, uint32 *size);
 //   /dev/fish/NODE/dir          FISH_MINOR_DIR(slot)
 //   /dev/fish/NODE/files/FILE   FISH_MINOR_FILE(slot, i): the i-th name of
 //                               the node's last listing
+// A slot holds one node after another; each new node (or new name) in a
+// slot has a new generation. The driver opens these files only for the
+// generation fishd made them for, and ends the open streams of a node
+// that left its slot, with ENXIO either way (docs/fish.md).
 #define FISH_SCHOOL       32     // nodes the school holds
 #define FISH_NODEFILES    64     // files per node that get a device file
 #define FISH_MINOR_DIR(slot)       (64 + (slot))
@@ -204,6 +215,8 @@ enum {
   FISH_UP_NODE,          // notice: school slot `index` is node `name` (mac)
   FISH_UP_FILE,          // notice: name `count` of slot `index`'s listing is `name`
   FISH_UP_FILESDONE,     // notice: slot `index`'s listing has `count` names
+  FISH_UP_GONE,          // notice: node `gen` left slot `index` (evicted, renamed,
+                         // forgotten): remove its device files
 };
 
 struct fish_up {
@@ -214,7 +227,9 @@ struct fish_up {
   uint32 index;          // XDIRASK: first entry; notices: school slot
   uint32 count;          // FILE: position; FILESDONE: names
   uint32 chunk;          // XREAD: chunk size asked for
-  uint32 gen;            // notices: the slot's generation (echo in MADE)
+  uint32 gen;            // NODE, GONE: the node's generation in its slot (echo
+                         // in MADE); FILESDONE: the listing's (echo in FILESMADE)
+  uint32 nodegen;        // FILE, FILESDONE: the generation of the listed node
   uint64 offset;         // XREAD: chunk number of bitmap bit 0
   uint64 bitmap;         // XREAD: which chunks
   char   name[FISH_NAMEMAX + 1];   // file or node name, NUL-terminated

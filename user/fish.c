@@ -13,7 +13,7 @@
 // is complete and checked: it is written to a temporary name in the same
 // directory and renamed, so a failed transfer leaves nothing behind.
 // Exit status: 0 done, 1 failed (no such file, unknown node, no answer,
-// bad checksum), 2 usage.
+// bad checksum, the node left the school, too large), 2 usage.
 #include "user.h"
 #include "streams/stropts.h"
 #include "netctl.h"
@@ -42,6 +42,9 @@ why(int err)
   case EIO:          return "checksum mismatch";
   case ENAMETOOLONG: return "name too long (classic nodes take 7 characters)";
   case ENETDOWN:     return "fish is not linked to a network (is fishd running?)";
+  case ENXIO:        return "the node left the school (its slot went to another; ping again)";
+  case EFBIG:        return "file too large (FiSh takes at most 2^40 bytes)";
+  case E2BIG:        return "listing too long (FiSh takes at most 65536 names)";
   default:           return strerror(err);
   }
 }

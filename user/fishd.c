@@ -14,7 +14,8 @@
 // a name that is empty, longer than a directory entry, holds '/' or a
 // control character, or is "." or "..", gets "no such file".
 // It also makes the per-node device files the driver announces:
-// /dev/fish/NODE/dir and /dev/fish/NODE/files/FILE.
+// /dev/fish/NODE/dir and /dev/fish/NODE/files/FILE, and removes them
+// when the driver says the node left its school slot (FISH_UP_GONE).
 //
 // Configuration, later wins: defaults (share /share; node name "nodeN"
 // from node=N on the kernel command line, else "xv6-" and the last three
@@ -37,6 +38,7 @@ static char share[SHAREMAX];
 static int dfd;                 // /dev/fish/daemon
 static int fishmajor = -1;
 static char slotname[FISH_SCHOOL][FISH_MAXNAME];   // device directory per slot
+static uint32 slotgen[FISH_SCHOOL];                // ... made for this node generation
 static char pending[FISH_SCHOOL][FISH_NODEFILES][FISH_NAMEMAX + 1];
 static char buf[sizeof(struct fish_down) + FISH_PAYLOADMAX];
 
@@ -339,6 +341,7 @@ serve(struct fish_up *u)
   case FISH_UP_NODE:
   case FISH_UP_FILE:
   case FISH_UP_FILESDONE:
+  case FISH_UP_GONE:
     break;                   // handled by nodes()
   }
 }
@@ -409,23 +412,35 @@ clear_nodes(void)
   }
 }
 
+// The device directory of slot's node goes (the node left, or the slot
+// holds another one now).
 static void
-make_node_dir(int slot, const char *name)
+remove_node_dir(int slot)
+{
+  char path[MAXPATH];
+  if(slotname[slot][0] == 0)
+    return;
+  snprintf(path, sizeof(path), "/dev/fish/%s", slotname[slot]);
+  remove_tree(path, 0);
+  slotname[slot][0] = 0;
+  slotgen[slot] = 0;
+}
+
+static void
+make_node_dir(int slot, uint32 gen, const char *name)
 {
   char path[MAXPATH];
   // a node that took another slot's name, or a slot that changed names
   for(int i = 0; i < FISH_SCHOOL; i++)
-    if(slotname[i][0] && (i == slot || strcmp(slotname[i], name) == 0)){
-      snprintf(path, sizeof(path), "/dev/fish/%s", slotname[i]);
-      remove_tree(path, 0);
-      slotname[i][0] = 0;
-    }
+    if(slotname[i][0] && (i == slot || strcmp(slotname[i], name) == 0))
+      remove_node_dir(i);
   if(!safe_name(name, FISH_NODEMAX) || name[0] == '.' || fishmajor < 0)
     return;
   snprintf(path, sizeof(path), "/dev/fish/%s", name);
   if(mkdir(path) < 0)
     return;                  // e.g. the name of a fixed file ("ping")
   strlcpy(slotname[slot], name, sizeof(slotname[slot]));
+  slotgen[slot] = gen;
   snprintf(path, sizeof(path), "/dev/fish/%s/dir", name);
   mknod(path, fishmajor, FISH_MINOR_DIR(slot));
   snprintf(path, sizeof(path), "/dev/fish/%s/files", name);
@@ -433,10 +448,10 @@ make_node_dir(int slot, const char *name)
 }
 
 static void
-make_file_nodes(int slot, int count)
+make_file_nodes(int slot, uint32 gen, int count)
 {
-  if(slotname[slot][0] == 0)
-    return;
+  if(slotname[slot][0] == 0 || slotgen[slot] != gen)
+    return;                  // a listing of another node than the directory's
   char path[MAXPATH];
   snprintf(path, sizeof(path), "/dev/fish/%s/files", slotname[slot]);
   remove_tree(path, 1);
@@ -463,7 +478,7 @@ nodes(struct fish_up *u)
   d.gen = u->gen;
   switch(u->kind){
   case FISH_UP_NODE:
-    make_node_dir(u->index, u->name);
+    make_node_dir(u->index, u->gen, u->name);
     d.kind = FISH_DN_MADE;
     send_down(&d, 0, 0);
     break;
@@ -472,9 +487,15 @@ nodes(struct fish_up *u)
       strlcpy(pending[u->index][u->count], u->name, FISH_NAMEMAX + 1);
     break;
   case FISH_UP_FILESDONE:
-    make_file_nodes(u->index, u->count);
+    make_file_nodes(u->index, u->nodegen, u->count);
     d.kind = FISH_DN_FILESMADE;
     send_down(&d, 0, 0);
+    break;
+  case FISH_UP_GONE:
+    // only the node the directory was made for (a GONE that overtook
+    // its NODE is sent again once the directory is there)
+    if(slotgen[u->index] == u->gen)
+      remove_node_dir(u->index);
     break;
   }
 }
@@ -705,7 +726,8 @@ main(int argc, char *argv[])
     }
     if(got != sizeof(u))
       continue;
-    if(u.kind == FISH_UP_NODE || u.kind == FISH_UP_FILE || u.kind == FISH_UP_FILESDONE)
+    if(u.kind == FISH_UP_NODE || u.kind == FISH_UP_FILE || u.kind == FISH_UP_FILESDONE ||
+       u.kind == FISH_UP_GONE)
       nodes(&u);
     else
       serve(&u);
