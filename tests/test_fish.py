@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 
+import harness
 import lan as lanlib
 import leakcheck
 import qemu
@@ -269,6 +270,68 @@ def test_hostile_frames(h):
     out = run_ok(m1, "ls /dev/fish")
     h.check("device_dirs_bounded", len(out.split()) <= 2 + 5 + 32, out)
     h.check("pings_after", run_ok(m1, "ping -c 1 -W 3000 10.10.0.100").count("1 received") == 1)
+
+
+def console_search(m, pattern, start, timeout):
+    """The first match of pattern in m's console after start, waiting up
+    to timeout seconds; None if it never came (the guest stays up, unlike
+    wait_for: a missing line is a failed check, not a dead machine)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = re.compile(pattern).search(m.console, start)
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)     # polling the console for a condition
+
+
+def test_evicted_node_files(h):
+    """A node evicted from the school by forged ANNOUNCEs takes nothing of
+    the slot's next node along: a file of it opened before the flood ends
+    with ENXIO, and fishd removes /dev/fish/NODE, so opening its dir or
+    files again fails with ENOENT."""
+    l = need_root(h)
+    m1 = guest(1)
+    srv = l.peer_popen([sys.executable, CLASSIC, "eth0", "serve", "alice", "60",
+                        "readme=alice's own words"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert srv.stdout.readline().strip() == "ready"
+        rows = ping_rows(m1)
+        h.check("alice_announced", any(r[0] == "alice" for r in rows), repr(rows))
+        out = run_ok(m1, "cat /dev/fish/alice/dir")
+        h.check("alice_listed", out.split() == ["readme"], out)
+        out = run_ok(m1, "cat /dev/fish/alice/files/readme")
+        h.check("alice_file", out == "alice's own words", repr(out))
+    finally:
+        srv.kill()
+        srv.wait()
+    # alice is silent now: a request to her is under way when the flood
+    # comes (a long timeout, so that it can only end by the eviction)
+    run_ok(m1, "fish ctl timeout 30000")
+    try:
+        before = fish_ctl(m1).get("retransmits", 0)
+        start = len(m1.console)
+        m1.send("cat /dev/fish/alice/files/readme &\n")
+        deadline = time.monotonic() + harness.scaled(10)
+        while fish_ctl(m1).get("retransmits", 0) == before and time.monotonic() < deadline:
+            pass        # each fish_ctl is a guest round trip: a poll with a deadline
+        hostile(l, "flood", 300)
+        old = console_search(m1, r"cat: /dev/fish/alice/files/readme: ([^\n]*)\n", start,
+                             harness.scaled(15))
+        h.check("old_open_enxio", old and old.group(1) == "no such device or address",
+                old.group(0) if old else m1.console[start:][-400:])
+        deadline = time.monotonic() + harness.scaled(15)
+        while True:
+            names = run_ok(m1, "ls /dev/fish").split()
+            if "alice" not in names or time.monotonic() > deadline:
+                break
+        h.check("alice_dir_removed", "alice" not in names, repr(names))
+        for path in ("/dev/fish/alice/dir", "/dev/fish/alice/files/readme"):
+            r = m1.run("cat " + path, timeout=60)
+            h.check("fresh_open_enoent" + path.replace("/", "_"), r.status == 1 and
+                    "%s: no such file or directory" % path in r.output, repr(r))
+    finally:
+        run_ok(m1, "fish ctl timeout 4000")
+        ping_rows(m1)
 
 
 def test_lossy_link(h):
