@@ -16,6 +16,12 @@ a raw packet socket (needs root); standard library only.
     fish_classic.py IFACE hostile DSTMAC KIND COUNT [SEED]
         send malformed or malicious frames (see KINDS), then print every
         reply as "reply OP NAME DATALEN DATAHEX"
+    fish_classic.py IFACE liar NAME SECONDS TOTAL SIZE
+        not classic: an extended node that lies. It announces the
+        capability marker, answers every XDIRASK with one entry of a
+        listing TOTAL long ("nSTART 1") and every XGETFILE with a size of
+        SIZE and CRC 0; prints "ready", then "quiet PAGES" each time no
+        XDIRASK came for a second after some did
 """
 
 import os
@@ -238,6 +244,36 @@ def hostile(link, dst, kind, count, seed):
     print("end", flush=True)
 
 
+def liar(link, name, seconds, total, size):
+    print("ready", flush=True)
+    end = time.monotonic() + seconds
+    pages, last, said = 0, None, True
+    while time.monotonic() < end:
+        got = link.recv(min(0.2, max(0.0, end - time.monotonic())))
+        if got is None:
+            if not said and time.monotonic() - last >= 1.0:
+                print("quiet %d" % pages, flush=True)
+                said = True
+            continue
+        src, p = got
+        op = p[0]
+        reqid = struct.unpack("!I", p[4:8])[0] if len(p) >= 8 else 0
+        if op == PING:
+            nm = name.encode()[:MAXNAME - 1]
+            link.send(src, bytes([ANNOUNCE]) + nm + b"\0" * (MAXNAME - len(nm)) +
+                      b"FiShX\x01", pad=0)
+        elif op == XDIRASK and len(p) >= 16:
+            start = struct.unpack("!I", p[8:12])[0]
+            entry = xname("n%d" % start) + struct.pack("!I", 1)
+            link.send(src, xframe(XDIRLIST, reqid, struct.pack("!IIH", start, total, 1) + entry))
+            pages += 1
+            last, said = time.monotonic(), False
+        elif op == XGETFILE and len(p) >= 13:
+            nm = p[9:9 + p[8]]
+            link.send(src, xframe(XINFO, reqid, struct.pack("!BQI", 0, size, 0) +
+                                  bytes([len(nm)]) + nm))
+
+
 def main():
     if len(sys.argv) < 3:
         raise SystemExit(__doc__)
@@ -251,6 +287,8 @@ def main():
         serve(link, sys.argv[3], float(sys.argv[4]), files)
     elif cmd == "client":
         client(link, mac_bytes(sys.argv[3]), sys.argv[4])
+    elif cmd == "liar":
+        liar(link, sys.argv[3], float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
     elif cmd == "hostile":
         seed = int(sys.argv[6]) if len(sys.argv) > 6 else 1
         hostile(link, mac_bytes(sys.argv[3]), sys.argv[4], int(sys.argv[5]), seed)

@@ -13,6 +13,7 @@ import atexit
 import hashlib
 import os
 import re
+import select
 import subprocess
 import sys
 import tempfile
@@ -332,6 +333,76 @@ def test_evicted_node_files(h):
     finally:
         run_ok(m1, "fish ctl timeout 4000")
         ping_rows(m1)
+
+
+def liar(l, total, size):
+    """An extended node on Linux that lies (tests/fish_classic.py liar)."""
+    srv = l.peer_popen([sys.executable, CLASSIC, "eth0", "liar", "liar", "120", str(total),
+                        str(size)], stdout=subprocess.PIPE, text=True)
+    assert srv.stdout.readline().strip() == "ready"
+    return srv
+
+
+def peer_line(srv, prefix, timeout):
+    """The next line of srv's output that starts with prefix, or None
+    after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([srv.stdout], [], [], left)[0]:
+            return None
+        line = srv.stdout.readline()
+        if not line:
+            return None
+        if line.startswith(prefix):
+            return line
+
+
+def test_lying_node(h):
+    """A node that announces a listing of 65536 names, one a page, to a
+    reader that reads nothing: the driver stops asking, and the guest's
+    message and data block counters stay bounded and come back when the
+    reader goes. A size near 2^64 is refused (EFBIG, no file), and so is a
+    listing of 0xffffffff names (E2BIG)."""
+    l = need_root(h)
+    m1 = guest(1)
+    srv = liar(l, 65536, 2 ** 64 - 1)
+    try:
+        rows = ping_rows(m1)
+        h.check("liar_announced", any(r[0] == "liar" for r in rows), repr(rows))
+        r = m1.run("fish get liar big", timeout=60)
+        h.check("huge_size_refused", r.status == 1 and "file too large" in r.output, repr(r))
+        h.check("no_file_left", "big" not in run_ok(m1, "ls").split())
+        base = leakcheck.read(m1)
+        start = len(m1.console)
+        m1.send("sleep 600000 < /dev/fish/liar/dir &\n")
+        pid = m1.wait_for(re.compile(r"\[(\d+)\]\n"), 10, start=start,
+                          what="the background reader's pid")
+        m1.wait_for(qemu.PROMPT, 10, start=pid.end() - 1)
+        m1._mark = len(m1.console)
+        out = m1.console[start:]
+        quiet = peer_line(srv, "quiet ", harness.scaled(30))
+        now = leakcheck.read(m1)
+        grew = {k: now.get(k, 0) - base.get(k, 0) for k in ("mblks", "dblks")}
+        print("# a reader that does not read: %s; block counters grew by %r"
+              % ((quiet or "no quiet line").strip(), grew), flush=True)
+        h.check("stops_asking", quiet and int(quiet.split()[1]) < 4000, repr(quiet))
+        h.check("blocks_bounded", grew["mblks"] <= 64 and grew["dblks"] <= 64, repr(grew))
+        if pid:
+            run_ok(m1, "kill " + pid.group(1))
+        d, _ = leakcheck.wait_back(m1, base, harness.scaled(30))
+        h.check("blocks_back", pid and not d, "; ".join(d) or out)
+    finally:
+        srv.kill()
+        srv.wait()
+    srv = liar(l, 2 ** 32 - 1, 100)
+    try:
+        r = m1.run("fish list liar", timeout=60)
+        h.check("endless_listing_refused", r.status == 1 and "listing too long" in r.output,
+                repr(r)[-400:])
+    finally:
+        srv.kill()
+        srv.wait()
 
 
 def test_lossy_link(h):
