@@ -180,6 +180,8 @@ wire_step(int ms)
 #define NLOG 128
 static struct { char name[FISH_MAXNAME]; int slot; uint32 gen; } nodelog[NLOG], gonelog[NLOG];
 static int nnodes, ngone, nfilenotes;
+static int hold_made;            // keep MADE answers back (in held) instead of sending them
+static struct fish_down held;
 
 static void
 daemon_step(void)
@@ -201,7 +203,10 @@ daemon_step(void)
         nodelog[nnodes++].gen = u.gen;
       }
       d.kind = FISH_DN_MADE;
-      kshim_write(dfd, &d, sizeof(d));
+      if(hold_made)
+        held = d;
+      else
+        kshim_write(dfd, &d, sizeof(d));
       break;
     case FISH_UP_FILE:
       nfilenotes++;
@@ -455,6 +460,58 @@ test_identity(void)
   nfakes = 0;
 }
 
+// fishd answers MADE for a node only after the node has left (its GONE
+// came first): the driver sends the GONE again, once, so that files made
+// late go too.
+static struct fake bob = { { 0x02, 0, 0, 0, 0, 0xb0 }, "bob", FK_NODE, 1, 0, 'B', "b2" };
+static struct fake forged2[FISH_SCHOOL];
+
+static int
+gone_count(int slot, uint32 gen)
+{
+  int n = 0;
+  for(int i = 0; i < ngone; i++)
+    n += gonelog[i].slot == slot && gonelog[i].gen == gen;
+  return n;
+}
+
+static void
+test_late_made(void)
+{
+  add_fake(&bob);
+  hold_made = 1;
+  do_ping();                     // lists bob, waits for MADE in vain
+  hold_made = 0;
+  uint32 gen = 0;
+  int slot = slot_of("bob", &gen);
+  CHECK("late/told", slot >= 0 && held.index == (uint32)slot && held.gen == gen);
+  if(slot < 0)
+    return;
+  EXPECT("late/not_made_no_open", open_minor(FISH_MINOR_DIR(slot)), -ENXIO);
+  for(int i = 0; i < FISH_SCHOOL; i++){
+    struct fake *k = &forged2[i];
+    uint8 mac[6] = { 0x02, 0x77, 0, 0, 0, i };
+    memmove(k->mac, mac, 6);
+    snprintf(k->name, sizeof(k->name), "flood%d", i);
+    k->kind = FK_NODE;
+    k->fill = 'E';
+    k->second = "evil";
+    announce(k, eth_broadcast);
+  }
+  pump(20);
+  EXPECT("late/gone_once", gone_count(slot, gen), 1);
+  kshim_write(dfd, &held, sizeof(held));          // the MADE, late
+  pump(20);
+  EXPECT("late/gone_again", gone_count(slot, gen), 2);
+  kshim_write(dfd, &held, sizeof(held));          // and once more: no more
+  pump(20);
+  EXPECT("late/gone_only_once_more", gone_count(slot, gen), 2);
+  EXPECT("late/no_open", open_minor(FISH_MINOR_DIR(slot)), -ENXIO);
+  ctl("forget");
+  pump(10);
+  nfakes = 0;
+}
+
 // ---------------------------------------------------------------- sizes
 
 static struct fake huge = { { 0x02, 0, 0, 0, 0, 0xb1 }, "huge", FK_HUGE, 1 };
@@ -599,6 +656,7 @@ main(void)
   ctl("timeout 1500");
   pump(50);                      // the driver learns its address
   test_identity();
+  test_late_made();
   test_sizes();
   test_listing();
   return kshim_failures != 0;
