@@ -1077,6 +1077,79 @@ test_slow_readers(void)
   quit(w);
 }
 
+// One client sends lines and then stops reading; 20 others keep talking
+// in one channel with it. Each round of their messages must reach all of
+// them within TOLERANCE_MS of simulated time, and the silent one must go
+// with SendQ exceeded, not hold everyone up.
+#define TOLERANCE_MS 1000
+static void
+test_slow_reader_isolated(void)
+{
+  enum { N = 20, ROUNDS = 40 };
+  char pad[201];
+  memset(pad, 'x', 200);
+  pad[200] = 0;
+  int stuck = user("silent");
+  int cs[N];
+  say(stuck, "JOIN #busy\r\n");
+  for(int k = 0; k < N; k++){
+    char nick[16];
+    snprintf(nick, sizeof(nick), "busy%d", k);
+    cs[k] = user(nick);
+    say(cs[k], "JOIN #busy\r\n");
+  }
+  settle();
+  for(int k = 0; k < N; k++)
+    news(cs[k]);
+  fc[stuck].rate = 0;                     // from now on it reads nothing
+  for(int j = 0; j < 5; j++)
+    sayf(stuck, "PRIVMSG #busy :from the silent one %d\r\n", j);
+  long worst = 0;
+  int late_round = -1;
+  static struct hbuf got[N];
+  for(int r = 0; r < ROUNDS; r++){
+    for(int k = 0; k < N; k++)
+      sayf(cs[k], "PRIVMSG #busy :R%d-%d %s\r\n", r, k, pad);
+    long t0 = fake_now;
+    int done = 0;
+    while(!done && fake_now - t0 <= 10 * TOLERANCE_MS){
+      settle();
+      done = 1;
+      for(int k = 0; k < N; k++){
+        char *o = news(cs[k]);
+        hbuf_add(&got[k], o, strlen(o));
+        char want[32];
+        int last = k == N - 1 ? N - 2 : N - 1;
+        snprintf(want, sizeof(want), " :R%d-%d ", r, last);
+        if(!has(got[k].p ? got[k].p : "", want))
+          done = 0;
+      }
+      if(!done)
+        serve_round(100);             // 100 ms pass
+    }
+    long took = fake_now - t0;
+    if(took > worst){
+      worst = took;
+      late_round = r;
+    }
+  }
+  CHECK("slow_reader_others_flow", worst <= TOLERANCE_MS,
+        "round %d took %ld ms of simulated time (tolerance %d)", late_round, worst, TOLERANCE_MS);
+  int quitseen = 1;
+  for(int k = 0; k < N; k++)
+    quitseen &= has(got[k].p ? got[k].p : "", ":silent!~silent@") &&
+                has(got[k].p, " QUIT :SendQ exceeded\r\n");
+  advance(CLOSE_MS + 1000);
+  CHECK("slow_reader_sendq_exceeded", fc[stuck].closed && quitseen,
+        "closed %d, QUIT :SendQ exceeded seen by all %d", fc[stuck].closed, quitseen);
+  CHECK("slow_reader_queues_bounded", max_queued <= sendq_max + IRC_LINEMAX,
+        "a queue held %ld bytes", max_queued);
+  for(int k = 0; k < N; k++){
+    hbuf_free(&got[k]);
+    quit(cs[k]);
+  }
+}
+
 static void
 test_sendq_exceeded(void)
 {
@@ -1365,6 +1438,7 @@ main(void)
   test_half_close();
   test_password();
   test_slow_readers();
+  test_slow_reader_isolated();
   test_sendq_exceeded();
   test_timeouts();
   test_full();
