@@ -505,6 +505,93 @@ def test_host_programs_with_guest_chat(h):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# ---------------------------------------------------------------- irssi
+
+
+IRSSI_CONFIG = """settings = {
+  core = { real_name = "irssi tester"; user_name = "irssi"; nick = "irnick"; };
+  "fe-common/core" = { theme = "default"; };
+  "irc/core" = { cmd_queue_speed = "0"; };
+};
+"""
+
+
+class Tmux:
+    """One program in a detached tmux session on a private server socket."""
+
+    def __init__(self, argv, width=160, height=50):
+        self.sock = "xv6chat-%d-%d" % (os.getpid(), id(self))
+        subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null", "new-session", "-d",
+                        "-s", "t", "-x", str(width), "-y", str(height)] + argv, check=True,
+                       timeout=30)
+
+    def keys(self, text):
+        subprocess.run(["tmux", "-L", self.sock, "send-keys", "-t", "t", "-l", text],
+                       check=True, timeout=30)
+        subprocess.run(["tmux", "-L", self.sock, "send-keys", "-t", "t", "Enter"],
+                       check=True, timeout=30)
+
+    def screen(self):
+        r = subprocess.run(["tmux", "-L", self.sock, "capture-pane", "-p", "-J", "-t", "t",
+                            "-S", "-500"], stdout=subprocess.PIPE, text=True,
+                           errors="replace", timeout=30)
+        return r.stdout
+
+    def wait(self, pattern, timeout):
+        rx = re.compile(pattern, re.M)
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            m = rx.search(text)
+            if m:
+                return m
+            if time.monotonic() > deadline:
+                raise AssertionError("screen has no %r within %gs; it shows: %r" % (
+                    pattern, timeout, text[-1500:]))
+            time.sleep(0.2)   # polling the screen for a condition
+
+    def close(self):
+        subprocess.run(["tmux", "-L", self.sock, "kill-server"], timeout=30,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_irssi_join_synced(h):
+    """irssi (Debian's, in tmux) joins a channel on the guest's chatd: the
+    WHO, MODE and ban-list queries it sends on every join are answered,
+    so it reports the join synced in under 2 s (its own line), and its
+    raw log shows the 315 and 368 ends."""
+    missing = [p for p in ("irssi", "tmux") if shutil.which(p) is None]
+    if missing:
+        raise AssertionError("host programs missing: %s (Debian packages irssi, tmux)"
+                             % " ".join(missing))
+    g = chat_guest()
+    tmp = tempfile.mkdtemp(prefix="chat-irssi-")
+    with open(os.path.join(tmp, "config"), "w") as f:
+        f.write(IRSSI_CONFIG)
+    raw = os.path.join(tmp, "raw.log")
+    t = Tmux(["irssi", "--home=" + tmp, "-n", "irnick", "-c", "127.0.0.1", "-p", str(g.port)])
+    try:
+        t.wait(r"End of /MOTD|MOTD File is missing", harness.scaled(60))
+        t.keys("/rawlog open " + raw)
+        t.keys("/join #room")
+        m = t.wait(r"Join to #room was synced in (\d+) secs", harness.scaled(60))
+        secs = int(m.group(1))
+        h.check("synced_under_2s", secs < 2, "irssi: Join to #room was synced in %d secs" % secs)
+        m = wait_file(raw, r" 368 irnick #room ", harness.scaled(30))
+        text = open(raw, errors="replace").read()
+        h.check("who_end_315", re.search(r"^>> :\S+ 315 irnick #room ", text, re.M) is not None,
+                text[-1500:])
+        h.check("banlist_end_368", re.search(r"^>> :\S+ 368 irnick #room ", text, re.M) is not None,
+                text[-1500:])
+        h.check("op_prefix_shown", re.search(r" 353 irnick [=@*] #room :@irnick", text) is not None,
+                text[-1500:])
+        print(text[-3000:])
+        t.keys("/quit irssi done")
+    finally:
+        t.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 NGIRCD_CONF = """[Global]
 Name = irc.test.example
 Info = xv6-streams test server
