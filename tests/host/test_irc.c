@@ -1407,6 +1407,471 @@ test_load_fanout(void)
     quit(cs[k]);
 }
 
+// ---------------------------------------------------------------- operators, modes, commands
+
+// Sends one or more lines from i and returns what came back to i.
+static char *
+ask(int i, const char *lines)
+{
+  say(i, lines);
+  settle();
+  return news(i);
+}
+
+// CHECK that i's answer to lines holds needle.
+#define ANSWER(name, i, lines, needle) do { \
+    char *o_ = ask(i, lines); \
+    CHECK(name, has(o_, needle), "sent '%s', want '%s', got '%s'", lines, needle, o_); \
+  } while(0)
+
+static void
+test_chanops(void)
+{
+  next_host = 2;
+  int a = user("opa"), b = user("vob"), c = user("outc");
+  char *oa = ask(a, "JOIN #ops\r\n");
+  CHECK("op_creator_at", has(oa, " 353 opa = #ops :@opa\r\n"), "got '%s'", oa);
+  ask(b, "JOIN #ops\r\n");
+  news(a);
+  // 482 for a non-operator, before anything changes
+  ANSWER("op_482_mode", b, "MODE #ops +t\r\n", " 482 vob #ops :You're not channel operator");
+  ANSWER("op_482_op", b, "MODE #ops +o vob\r\n", " 482 vob #ops ");
+  ANSWER("op_442_mode", c, "MODE #ops +t\r\n", " 442 outc #ops :You're not on that channel");
+  ANSWER("op_403_mode", c, "MODE #nope +t\r\n", " 403 outc #nope :No such channel");
+  ANSWER("op_401", a, "MODE #ops +o nobody\r\n", " 401 opa nobody :No such nick/channel");
+  ANSWER("op_441", a, "MODE #ops +o outc\r\n", " 441 opa outc #ops :They aren't on that channel");
+  ANSWER("op_472", a, "MODE #ops +Z\r\n", " 472 opa Z :is unknown mode char to me");
+  ANSWER("op_461", a, "MODE #ops +o\r\n", " 461 opa MODE :Not enough parameters");
+  // +o and +v given and taken, seen by the channel, shown in NAMES and WHO
+  oa = ask(a, "MODE #ops +v vob\r\n");
+  char *ob = news(b);
+  CHECK("voice_given", has(oa, ":opa!~opa@10.0.2.2 MODE #ops +v vob\r\n") &&
+        has(ob, ":opa!~opa@10.0.2.2 MODE #ops +v vob\r\n"), "got '%s' / '%s'", oa, ob);
+  ANSWER("voice_in_names", c, "NAMES #ops\r\n", " 353 outc = #ops :@opa +vob\r\n");
+  ANSWER("voice_in_who", c, "WHO #ops\r\n", " 352 outc #ops ~vob 10.0.2.3 chat.xv6 vob H+ :0 The vob\r\n");
+  oa = ask(a, "MODE #ops +o vob\r\n");
+  CHECK("op_given", has(oa, " MODE #ops +o vob\r\n"), "got '%s'", oa);
+  ob = ask(b, "MODE #ops -o+t opa\r\n");
+  CHECK("op_taken", has(ob, ":vob!~vob@10.0.2.3 MODE #ops -o+t opa\r\n"), "got '%s'", ob);
+  ANSWER("op_taken_names", c, "NAMES #ops\r\n", " 353 outc = #ops :opa @vob\r\n");
+  ANSWER("deopped_482", a, "MODE #ops +m\r\n", " 482 opa #ops ");
+  // 324 and 329
+  oa = ask(a, "MODE #ops\r\n");
+  CHECK("mode_324_329", has(oa, " 324 opa #ops +tn\r\n") && has(oa, " 329 opa #ops "), "got '%s'", oa);
+  // more than MODES=4 changes with parameters: the rest are ignored
+  news(b);
+  ob = ask(b, "MODE #ops +vvvvv opa opa opa opa opa\r\n");
+  CHECK("modes_4_limit", has(ob, " MODE #ops +v opa\r\n"), "got '%s'", ob);
+  quit(a);
+  quit(b);
+  quit(c);
+}
+
+static void
+test_chanmodes(void)
+{
+  next_host = 2;
+  int a = user("chop"), b = user("member"), c = user("outsider");
+  ask(a, "JOIN #m\r\n");
+  ask(b, "JOIN #m\r\n");
+  news(a);
+  // +t: topic by operators only
+  ask(a, "MODE #m +t\r\n");
+  news(b);
+  ANSWER("t_482", b, "TOPIC #m :mine\r\n", " 482 member #m :You're not channel operator");
+  ANSWER("t_op_ok", a, "TOPIC #m :ops topic\r\n", ":chop!~chop@10.0.2.2 TOPIC #m :ops topic\r\n");
+  ask(a, "MODE #m -t\r\n");
+  news(b);
+  ANSWER("t_off_ok", b, "TOPIC #m :anyone\r\n", " TOPIC #m :anyone\r\n");
+  // +n is on by default; -n lets outsiders speak
+  ANSWER("n_404", c, "PRIVMSG #m :from outside\r\n", " 404 outsider #m :Cannot send to channel");
+  ask(a, "MODE #m -n\r\n");
+  news(b);
+  say(c, "PRIVMSG #m :outside ok\r\n");
+  settle();
+  char *ob2 = news(b);
+  CHECK("n_off_relayed", has(ob2, ":outsider!~outsider@10.0.2.4 PRIVMSG #m :outside ok\r\n"), "got '%s'", ob2);
+  ask(a, "MODE #m +n\r\n");
+  // +m with +v
+  ask(a, "MODE #m +m\r\n");
+  news(b);
+  ANSWER("m_404", b, "PRIVMSG #m :muted\r\n", " 404 member #m :Cannot send to channel");
+  ask(a, "MODE #m +v member\r\n");
+  news(b);
+  say(b, "PRIVMSG #m :voiced\r\n");
+  settle();
+  char *oa = news(a);
+  CHECK("m_voiced_speaks", has(oa, ":member!~member@10.0.2.3 PRIVMSG #m :voiced\r\n"), "got '%s'", oa);
+  ask(a, "MODE #m -mv member\r\n");
+  // +k: bad keys refused, 467 when one is set, 475 without it
+  ANSWER("k_525_space", a, "MODE #m +k :a b\r\n", " 525 chop #m :Key is not well-formed");
+  ANSWER("k_525_long", a, "MODE #m +k 012345678901234567890123\r\n", " 525 chop #m ");
+  ANSWER("k_525_comma", a, "MODE #m +k a,b\r\n", " 525 chop #m ");
+  ANSWER("k_set", a, "MODE #m +k sesame\r\n", " MODE #m +k sesame\r\n");
+  ANSWER("k_467", a, "MODE #m +k other\r\n", " 467 chop #m :Channel key already set");
+  ANSWER("k_324_member", a, "MODE #m\r\n", " 324 chop #m +nk sesame\r\n");
+  ANSWER("k_324_outsider", c, "MODE #m\r\n", " 324 outsider #m +nk *\r\n");
+  ANSWER("k_475", c, "JOIN #m\r\n", " 475 outsider #m :Cannot join channel (+k)");
+  ANSWER("k_475_wrong", c, "JOIN #m wrong\r\n", " 475 outsider #m ");
+  ANSWER("k_join", c, "JOIN #m sesame\r\n", ":outsider!~outsider@10.0.2.4 JOIN #m\r\n");
+  ask(c, "PART #m\r\n");
+  ANSWER("k_unset", a, "MODE #m -k\r\n", " MODE #m -k *\r\n");
+  // +l
+  ANSWER("l_696", a, "MODE #m +l zero\r\n", " 696 chop #m l zero :Invalid limit");
+  ANSWER("l_set", a, "MODE #m +l 2\r\n", " MODE #m +l 2\r\n");
+  ANSWER("l_471", c, "JOIN #m\r\n", " 471 outsider #m :Cannot join channel (+l)");
+  ANSWER("l_unset", a, "MODE #m -l\r\n", " MODE #m -l\r\n");
+  // +i with INVITE (and +I masks)
+  ANSWER("i_set", a, "MODE #m +i\r\n", " MODE #m +i\r\n");
+  ANSWER("i_473", c, "JOIN #m\r\n", " 473 outsider #m :Cannot join channel (+i)");
+  ANSWER("i_invite_482", b, "INVITE outsider #m\r\n", " 482 member #m :You're not channel operator");
+  ANSWER("i_invite_341", a, "INVITE outsider #m\r\n", " 341 chop outsider #m\r\n");
+  char *oc = news(c);
+  CHECK("i_invitee_told", has(oc, ":chop!~chop@10.0.2.2 INVITE outsider :#m\r\n"), "got '%s'", oc);
+  ANSWER("i_invited_joins", c, "JOIN #m\r\n", ":outsider!~outsider@10.0.2.4 JOIN #m\r\n");
+  ask(c, "PART #m\r\n");
+  ANSWER("i_invite_used_up", c, "JOIN #m\r\n", " 473 outsider #m ");
+  ANSWER("I_set", a, "MODE #m +I outsider!*@*\r\n", " MODE #m +I outsider!*@*\r\n");
+  ANSWER("I_list", a, "MODE #m I\r\n", " 346 chop #m outsider!*@* chop ");
+  ANSWER("I_end", a, "MODE #m I\r\n", " 347 chop #m :End of channel invite list");
+  ANSWER("I_joins", c, "JOIN #m\r\n", ":outsider!~outsider@10.0.2.4 JOIN #m\r\n");
+  ask(c, "PART #m\r\n");
+  ask(a, "MODE #m -iI outsider!*@*\r\n");
+  // +b with masks and wildcards, +e exceptions
+  ANSWER("b_set", a, "MODE #m +b out*\r\n", " MODE #m +b out*!*@*\r\n");
+  ANSWER("b_list", a, "MODE #m b\r\n", " 367 chop #m out*!*@* chop ");
+  ANSWER("b_end", a, "MODE #m +b\r\n", " 368 chop #m :End of channel ban list");
+  ANSWER("b_474", c, "JOIN #m\r\n", " 474 outsider #m :Cannot join channel (+b)");
+  ANSWER("b_host_mask", a, "MODE #m +b *@10.0.2.4\r\n", " MODE #m +b *!*@10.0.2.4\r\n");
+  ANSWER("b_casefold", a, "MODE #m -b OUT*!*@*\r\n", " MODE #m -b out*!*@*\r\n");
+  ANSWER("b_host_474", c, "JOIN #m\r\n", " 474 outsider #m ");
+  ANSWER("e_set", a, "MODE #m +e *!~outsider@*\r\n", " MODE #m +e *!~outsider@*\r\n");
+  ANSWER("e_list", a, "MODE #m e\r\n", " 348 chop #m *!~outsider@* chop ");
+  ANSWER("e_end", a, "MODE #m e\r\n", " 349 chop #m :End of channel exception list");
+  ANSWER("e_lets_in", c, "JOIN #m\r\n", ":outsider!~outsider@10.0.2.4 JOIN #m\r\n");
+  ANSWER("e_list_442", user("nosy"), "MODE #m e\r\n", " 442 nosy #m ");
+  ask(c, "PART #m\r\n");
+  ask(a, "MODE #m -e *!~outsider@*\r\n");
+  // a banned member may not speak
+  ask(a, "MODE #m +b member\r\n");
+  news(b);
+  ANSWER("b_member_404", b, "PRIVMSG #m :banned\r\n", " 404 member #m ");
+  ask(a, "MODE #m -b member\r\n");
+  // list full: 478
+  char line[128];
+  for(int k = 0; k < MAXLIST; k++){
+    snprintf(line, sizeof(line), "MODE #m +b ban%d\r\n", k);
+    ask(a, line);
+  }
+  ANSWER("b_478", a, "MODE #m +b onemore\r\n", " 478 chop #m onemore!*@* :Channel list is full");
+  // +s / +p: hidden from LIST, NAMES, WHO and WHOIS of outsiders
+  ask(a, "MODE #m +s\r\n");
+  char *l = ask(c, "LIST\r\n");
+  CHECK("s_hidden_list", !has(l, " 322 outsider #m "), "got '%s'", l);
+  l = ask(c, "NAMES #m\r\n");
+  CHECK("s_hidden_names", !has(l, " 353 ") && has(l, " 366 outsider #m "), "got '%s'", l);
+  l = ask(c, "WHOIS chop\r\n");
+  CHECK("s_hidden_whois", !has(l, "#m") && has(l, " 311 outsider chop "), "got '%s'", l);
+  l = ask(c, "WHO #m\r\n");
+  CHECK("s_hidden_who", !has(l, " 352 ") && has(l, " 315 outsider #m "), "got '%s'", l);
+  l = ask(b, "NAMES #m\r\nWHOIS chop\r\n");
+  CHECK("s_members_see", has(l, " 353 member @ #m :") && has(l, " 319 member chop :@#m"), "got '%s'", l);
+  ask(a, "MODE #m -s+p\r\n");
+  l = ask(c, "LIST\r\n");
+  CHECK("p_hidden_list", !has(l, "#m"), "got '%s'", l);
+  l = ask(b, "NAMES #m\r\n");
+  CHECK("p_symbol", has(l, " 353 member * #m :"), "got '%s'", l);
+  quit(a);
+  quit(b);
+  quit(c);
+  for(int i = 0; i < NFAKE; i++)
+    if(fc[i].used && !fc[i].closed)
+      quit(i);
+}
+
+static void
+test_kick_invite(void)
+{
+  next_host = 2;
+  int a = user("kicker"), b = user("kickee"), c = user("watcher"), d = user("away1");
+  ask(a, "JOIN #k\r\n");
+  ask(b, "JOIN #k\r\n");
+  ask(c, "JOIN #k\r\n");
+  news(a); news(b);
+  ANSWER("kick_482", b, "KICK #k watcher\r\n", " 482 kickee #k :You're not channel operator");
+  ANSWER("kick_442", d, "KICK #k watcher\r\n", " 442 away1 #k :You're not on that channel");
+  ANSWER("kick_403", a, "KICK #none watcher\r\n", " 403 kicker #none :No such channel");
+  ANSWER("kick_401", a, "KICK #k ghost\r\n", " 401 kicker ghost :No such nick/channel");
+  ANSWER("kick_441", a, "KICK #k away1\r\n", " 441 kicker away1 #k :They aren't on that channel");
+  ANSWER("kick_461", a, "KICK #k\r\n", " 461 kicker KICK :Not enough parameters");
+  news(b); news(c);
+  char *oa = ask(a, "KICK #k kickee :behave\r\n");
+  char *ob = news(b), *oc = news(c);
+  CHECK("kick_comment", has(oa, ":kicker!~kicker@10.0.2.2 KICK #k kickee :behave\r\n") &&
+        has(ob, " KICK #k kickee :behave\r\n") && has(oc, " KICK #k kickee :behave\r\n"),
+        "got '%s' / '%s' / '%s'", oa, ob, oc);
+  ANSWER("kicked_out", b, "PRIVMSG #k :still?\r\n", " 404 kickee #k ");
+  ask(b, "JOIN #k\r\n");
+  news(c);
+  oa = ask(a, "KICK #k kickee\r\n");
+  CHECK("kick_no_comment", has(oa, " KICK #k kickee :kicker\r\n"), "got '%s'", oa);
+  // INVITE
+  ANSWER("invite_401", a, "INVITE ghost #k\r\n", " 401 kicker ghost ");
+  ANSWER("invite_403", a, "INVITE kickee #none\r\n", " 403 kicker #none ");
+  ANSWER("invite_442", d, "INVITE kickee #k\r\n", " 442 away1 #k ");
+  ANSWER("invite_443", a, "INVITE watcher #k\r\n", " 443 kicker watcher #k :is already on channel");
+  ANSWER("invite_461", a, "INVITE kickee\r\n", " 461 kicker INVITE ");
+  ask(d, "AWAY :gone to lunch\r\n");
+  oa = ask(a, "INVITE away1 #k\r\n");
+  CHECK("invite_341_301", has(oa, " 341 kicker away1 #k\r\n") && has(oa, " 301 kicker away1 :gone to lunch\r\n"),
+        "got '%s'", oa);
+  char *od = news(d);
+  CHECK("invite_told", has(od, ":kicker!~kicker@10.0.2.2 INVITE away1 :#k\r\n"), "got '%s'", od);
+  quit(a); quit(b); quit(c); quit(d);
+}
+
+static void
+test_away(void)
+{
+  next_host = 2;
+  int a = user("here"), b = user("gone");
+  ANSWER("away_306", b, "AWAY :back soon\r\n", " 306 gone :You have been marked as being away");
+  char *oa = ask(a, "PRIVMSG gone :hello?\r\n");
+  CHECK("away_301_privmsg", has(oa, " 301 here gone :back soon\r\n"), "got '%s'", oa);
+  oa = ask(a, "NOTICE gone :hello?\r\n");
+  CHECK("away_no_301_notice", !has(oa, " 301 "), "got '%s'", oa);
+  ANSWER("away_whois", a, "WHOIS gone\r\n", " 301 here gone :back soon\r\n");
+  ANSWER("away_userhost", a, "USERHOST gone here\r\n", " 302 here :gone=-~gone@10.0.2.3 here=+~here@10.0.2.2\r\n");
+  ask(b, "JOIN #aw\r\n");
+  ANSWER("away_who_G", a, "WHO #aw\r\n", " gone G@ :0 The gone\r\n");
+  ANSWER("away_305", b, "AWAY\r\n", " 305 gone :You are no longer marked as being away");
+  oa = ask(a, "PRIVMSG gone :now?\r\n");
+  CHECK("away_over", !has(oa, " 301 "), "got '%s'", oa);
+  ANSWER("away_who_H", a, "WHO #aw\r\n", " gone H@ :0 The gone\r\n");
+  quit(a); quit(b);
+}
+
+static void
+test_queries(void)
+{
+  next_host = 2;
+  int a = user("qa"), b = user("qb"), c = user("qc");
+  ask(a, "JOIN #q\r\n");
+  ask(b, "JOIN #q\r\n");
+  ask(b, "MODE qb +i\r\n");
+  // WHO by mask: wildcards, invisible users hidden from strangers
+  char *o = ask(c, "WHO q*\r\n");
+  CHECK("who_mask", has(o, " 352 qc * ~qa 10.0.2.2 chat.xv6 qa H :0 The qa\r\n") &&
+        has(o, " 352 qc * ~qc ") && !has(o, " qb ") && has(o, " 315 qc q* :End of /WHO list."), "got '%s'", o);
+  o = ask(a, "WHO q*\r\n");
+  CHECK("who_mask_sharer_sees_invisible", has(o, " 352 qa * ~qb 10.0.2.3 chat.xv6 qb H :0 The qb\r\n"), "got '%s'", o);
+  o = ask(c, "WHO 10.0.2.?\r\n");
+  CHECK("who_host_mask", has(o, " 352 qc * ~qa ") && has(o, " 352 qc * ~qc "), "got '%s'", o);
+  o = ask(c, "WHO #q\r\n");
+  CHECK("who_chan_outsider_no_invisible", has(o, " qa H@ ") && !has(o, " qb "), "got '%s'", o);
+  ANSWER("who_nobody", c, "WHO zz*\r\n", " 315 qc zz* :End of /WHO list.");
+  // WHOIS complete
+  o = ask(c, "WHOIS qa\r\n");
+  CHECK("whois_all", has(o, " 311 qc qa ~qa 10.0.2.2 * :The qa\r\n") && has(o, " 319 qc qa :@#q\r\n") &&
+        has(o, " 312 qc qa chat.xv6 :xv6Chat\r\n") && has(o, " 317 qc qa ") &&
+        has(o, " 318 qc qa :End of /WHOIS list."), "got '%s'", o);
+  ANSWER("whois_401", c, "WHOIS ghost\r\n", " 401 qc ghost :No such nick/channel");
+  ANSWER("whois_402", c, "WHOIS other.server qa\r\n", " 402 qc other.server :No such server");
+  ANSWER("whois_server_ok", c, "WHOIS chat.xv6 qa\r\n", " 311 qc qa ");
+  // WHOWAS
+  quit(b);
+  o = ask(c, "WHOWAS qb\r\n");
+  CHECK("whowas_314", has(o, " 314 qc qb ~qb 10.0.2.3 * :The qb\r\n") && has(o, " 312 qc qb chat.xv6 ") &&
+        has(o, " 369 qc qb :End of WHOWAS"), "got '%s'", o);
+  o = ask(c, "WHOWAS never\r\n");
+  CHECK("whowas_406", has(o, " 406 qc never :There was no such nickname") && has(o, " 369 qc never "),
+        "got '%s'", o);
+  ask(a, "NICK qa2\r\n");
+  ANSWER("whowas_after_nick", c, "WHOWAS qa\r\n", " 314 qc qa ~qa ");
+  ANSWER("whowas_461", c, "WHOWAS\r\n", " 461 qc WHOWAS ");
+  // LUSERS
+  int u = connect_client();
+  o = ask(c, "LUSERS\r\n");
+  CHECK("lusers", has(o, " 251 qc :There are 2 users and 0 invisible on 1 servers\r\n") &&
+        has(o, " 252 qc 0 :operator(s) online") && has(o, " 253 qc 1 :unknown connection(s)") &&
+        has(o, " 254 qc 1 :channels formed") && has(o, " 255 qc :I have 2 clients and 0 servers") &&
+        has(o, " 265 qc 2 ") && has(o, " 266 qc 2 "), "got '%s'", o);
+  hangup(u);
+  // VERSION TIME ADMIN INFO, and 402 for another server
+  o = ask(c, "VERSION\r\n");
+  CHECK("version_351", has(o, " 351 qc xv6chat-2.0. chat.xv6 :") && has(o, " 005 qc "), "got '%s'", o);
+  ANSWER("time_391", c, "TIME\r\n", " 391 qc chat.xv6 :");
+  o = ask(c, "ADMIN\r\n");
+  CHECK("admin_256_259", has(o, " 256 qc chat.xv6 :") && has(o, " 257 qc :") && has(o, " 258 qc :") &&
+        has(o, " 259 qc :"), "got '%s'", o);
+  o = ask(c, "INFO\r\n");
+  CHECK("info_371_374", has(o, " 371 qc :") && has(o, " 374 qc :End of /INFO list"), "got '%s'", o);
+  ANSWER("version_402", c, "VERSION elsewhere\r\n", " 402 qc elsewhere :No such server");
+  ANSWER("time_402", c, "TIME elsewhere\r\n", " 402 qc elsewhere ");
+  ANSWER("admin_402", c, "ADMIN elsewhere\r\n", " 402 qc elsewhere ");
+  ANSWER("info_402", c, "INFO elsewhere\r\n", " 402 qc elsewhere ");
+  char saved[3][80];
+  memcpy(saved, conf.admin, sizeof(saved));
+  memset(conf.admin, 0, sizeof(conf.admin));
+  ANSWER("admin_423", c, "ADMIN\r\n", " 423 qc chat.xv6 :No administrative info available");
+  memcpy(conf.admin, saved, sizeof(saved));
+  quit(a); quit(c);
+}
+
+static void
+test_umodes_oper(void)
+{
+  next_host = 2;
+  conf.nopers = 1;
+  strcpy(conf.opers[0].name, "boss");
+  strcpy(conf.opers[0].pass, "s3cret");
+  int a = user("ua"), b = user("ub"), w = user("uw");
+  ANSWER("umode_221", a, "MODE ua\r\n", " 221 ua +\r\n");
+  ANSWER("umode_set_i", a, "MODE ua +i\r\n", ":ua!~ua@10.0.2.2 MODE ua :+i\r\n");
+  ANSWER("umode_221_i", a, "MODE ua\r\n", " 221 ua +i\r\n");
+  ANSWER("umode_501", a, "MODE ua +Q\r\n", " 501 ua :Unknown MODE flag");
+  ANSWER("umode_502", a, "MODE ub -i\r\n", " 502 ua :Can't change mode for other users");
+  ANSWER("umode_401", a, "MODE ghost\r\n", " 401 ua ghost ");
+  char *o = ask(a, "MODE ua +o\r\n");
+  CHECK("umode_no_self_oper", !has(o, "+o"), "got '%s'", o);
+  ANSWER("umode_w", w, "MODE uw +w\r\n", " MODE uw :+w\r\n");
+  // OPER
+  ANSWER("oper_461", a, "OPER boss\r\n", " 461 ua OPER ");
+  ANSWER("oper_491", a, "OPER nobody pw\r\n", " 491 ua :No O-lines for your host");
+  ANSWER("oper_464", a, "OPER boss wrong\r\n", " 464 ua :Password incorrect");
+  CHECK("oper_464_stays", !fc[a].closed, "a wrong OPER password closed the connection");
+  ANSWER("kill_481", a, "KILL ub :bye\r\n", " 481 ua :Permission Denied- You're not an IRC operator");
+  ANSWER("wallops_481", a, "WALLOPS :hi\r\n", " 481 ua ");
+  o = ask(a, "OPER boss s3cret\r\n");
+  CHECK("oper_381", has(o, " 381 ua :You are now an IRC operator") && has(o, " MODE ua :+o\r\n"), "got '%s'", o);
+  ANSWER("oper_in_whois", b, "WHOIS ua\r\n", " 313 ub ua :is an IRC operator");
+  ANSWER("oper_in_lusers", b, "LUSERS\r\n", " 252 ub 1 :operator(s) online");
+  ANSWER("oper_userhost", b, "USERHOST ua\r\n", " 302 ub :ua*=+~ua@10.0.2.2\r\n");
+  ask(a, "MODE ua -i\r\n");
+  ANSWER("oper_who_star", b, "WHO ua\r\n", " ua H* :0 The ua\r\n");
+  // WALLOPS to +w users only
+  news(b); news(w);
+  ask(a, "WALLOPS :system going down\r\n");
+  char *ow = news(w), *ob = news(b);
+  CHECK("wallops_to_w", has(ow, ":ua!~ua@10.0.2.2 WALLOPS :system going down\r\n") && !has(ob, "WALLOPS"),
+        "got '%s' / '%s'", ow, ob);
+  // KILL
+  ANSWER("kill_401", a, "KILL ghost :x\r\n", " 401 ua ghost ");
+  ask(b, "JOIN #kl\r\n");
+  ask(w, "JOIN #kl\r\n");
+  news(w);
+  ask(a, "KILL ub :flooding\r\n");
+  ob = news(b);
+  ow = news(w);
+  CHECK("kill_victim", has(ob, ":ua!~ua@10.0.2.2 KILL ub :flooding\r\n") &&
+        has(ob, "ERROR :Closing Link: 10.0.2.3 (Killed (ua (flooding)))\r\n") && fc[b].closed,
+        "got '%s'", ob);
+  CHECK("kill_quit_seen", has(ow, ":ub!~ub@10.0.2.3 QUIT :Killed (ua (flooding))\r\n"), "got '%s'", ow);
+  ANSWER("deoper", a, "MODE ua -o\r\n", " MODE ua :-o\r\n");
+  ANSWER("deoper_481", a, "KILL uw :x\r\n", " 481 ua ");
+  conf.nopers = 0;
+  quit(a); quit(w);
+}
+
+static void
+test_casemapping(void)
+{
+  next_host = 2;
+  int a = user("x[1]"), b = user("other");
+  ANSWER("case_nick_433", connect_client(), "NICK X{1}\r\n", " 433 * X{1} :Nickname is already in use");
+  ANSWER("case_privmsg", b, "PRIVMSG X{1} :hi\r\n", "");
+  char *oa = news(a);
+  CHECK("case_privmsg_arrives", has(oa, " PRIVMSG x[1] :hi\r\n"), "got '%s'", oa);
+  ask(a, "JOIN #Chan[a]\r\n");
+  char *ob = ask(b, "JOIN #cHAN{A}\r\n");
+  CHECK("case_channel_same", has(ob, " JOIN #Chan[a]\r\n") && has(ob, " 353 other = #Chan[a] :@x[1] other"),
+        "got '%s'", ob);
+  ANSWER("case_whois", b, "WHOIS X{1}\r\n", " 311 other x[1] ");
+  quit(a); quit(b);
+  for(int i = 0; i < NFAKE; i++)
+    if(fc[i].used && !fc[i].closed)
+      hangup(i);
+}
+
+static void
+test_peraddr(void)
+{
+  int saved = conf.peraddr, savedu = conf.unregperaddr;
+  conf.peraddr = 3;
+  conf.unregperaddr = 2;
+  int cs[4];
+  for(int k = 0; k < 4; k++){
+    next_host = 77;                       // all from 10.0.2.77
+    cs[k] = connect_client();
+  }
+  char *o = news(cs[2]);
+  CHECK("unreg_per_addr", fc[cs[2]].closed &&
+        has(o, "ERROR :Closing Link: 10.0.2.77 (Too many unregistered connections from your host)"),
+        "closed %d got '%s'", fc[cs[2]].closed, o);
+  say(cs[0], "NICK pa0\r\nUSER p 0 * :P\r\n");
+  say(cs[1], "NICK pa1\r\nUSER p 0 * :P\r\n");
+  settle();
+  next_host = 77;
+  int d = connect_client();
+  next_host = 77;
+  int e = connect_client();
+  o = news(e);
+  CHECK("conn_per_addr", !fc[d].closed && fc[e].closed &&
+        has(o, "(Too many connections from your host)"), "closed %d %d got '%s'", fc[d].closed,
+        fc[e].closed, o);
+  next_host = 78;
+  int f = connect_client();
+  CHECK("other_addr_ok", !fc[f].closed, "closed");
+  hangup(cs[0]); hangup(cs[1]); hangup(d); hangup(f);
+  conf.peraddr = saved;
+  conf.unregperaddr = savedu;
+  // the defaults let 64 clients in from one address
+  int many[64], refused = 0;
+  for(int k = 0; k < 64; k++){
+    next_host = 79;
+    many[k] = connect_client();
+  }
+  for(int k = 0; k < 64; k++)
+    refused += fc[many[k]].closed;
+  CHECK("default_64_per_addr", refused == 0, "%d of 64 refused", refused);
+  for(int k = 0; k < 64; k++)
+    hangup(many[k]);
+  next_host = 2;
+}
+
+static void
+test_conf(void)
+{
+  char err[128];
+  struct chatd_conf saved = conf;
+  char t1[] = "# comment\nservername irc.test\nsendq 128k\npeoraddr 3\n";
+  int r = conf_parse(t1, err, sizeof(err));
+  CHECK("conf_unknown", r == -EINVAL && has(err, "line 4: peoraddr: unknown setting"), "r %d err '%s'", r, err);
+  conf = saved;
+  char t2[] = "servername irc.test   # name\nsendq 128k\npeeraddr_typo\noper\n";
+  r = conf_parse(t2, err, sizeof(err));
+  CHECK("conf_bad_line", r == -EINVAL && has(err, "line 3"), "r %d err '%s'", r, err);
+  conf = saved;
+  char t4[] = "servername irc.test\r\nsendq 128k\nperaddr 5\nunregperaddr 4\npingsecs 30\n"
+              "admin  Somewhere far \nadmin b\noper root pw1\noper alice pw2\nmaxclients 10\n";
+  r = conf_parse(t4, err, sizeof(err));
+  CHECK("conf_ok", r == 0 && strcmp(conf.servername, "irc.test") == 0 && conf.sendq == 128 * 1024 &&
+        conf.peraddr == 5 && conf.unregperaddr == 4 && conf.ping_ms == 30000 && conf.nopers == 2 &&
+        strcmp(conf.opers[1].name, "alice") == 0 && strcmp(conf.opers[1].pass, "pw2") == 0 &&
+        strcmp(conf.admin[0], "Somewhere far") == 0 && conf.maxclients == 10,
+        "r %d err '%s' name '%s' sendq %d admin '%s'", r, r ? err : "", conf.servername, conf.sendq,
+        conf.admin[0]);
+  conf = saved;
+  char t5[] = "sendq 12\n";
+  r = conf_parse(t5, err, sizeof(err));
+  CHECK("conf_range", r == -EINVAL && has(err, "sendq: 1k..16m"), "r %d err '%s'", r, err);
+  conf = saved;
+  char t6[] = "oper bad!name pw\n";
+  r = conf_parse(t6, err, sizeof(err));
+  CHECK("conf_bad_oper", r == -EINVAL && has(err, "oper"), "r %d err '%s'", r, err);
+  conf = saved;
+}
+
 int
 main(void)
 {
@@ -1433,6 +1898,15 @@ main(void)
   test_timeouts();
   test_full();
   test_stats();
+  test_chanops();
+  test_chanmodes();
+  test_kick_invite();
+  test_away();
+  test_queries();
+  test_umodes_oper();
+  test_casemapping();
+  test_peraddr();
+  test_conf();
   test_load_fanout();
   test_fuzz();
   test_memory_returns();

@@ -144,6 +144,7 @@ mode_list_change(struct client *c, struct channel *ch, int list, int set, const 
       if(set)
         return 0;          // already there
       struct mask *k = *pp;
+      strlcpy(norm, k->mask, max);     // echo the entry as it was set
       *pp = k->next;
       mem_free(k);
       ch->nlist[list]--;
