@@ -15,7 +15,8 @@ Topology (see docs/chat.md):
     spans the LAN and user networking.
 
 Host programs used (Debian packages of scripts/deps.list; a missing one
-fails the test, naming it): ii, weechat-headless with weechat-plugins, ngircd.
+fails the test, naming it): ii, weechat-headless with weechat-plugins, ngircd,
+irssi in tmux.
 Every wait has a deadline; nothing sleeps to synchronise.
 """
 
@@ -566,10 +567,7 @@ def test_irssi_join_synced(h):
     WHO, MODE and ban-list queries it sends on every join are answered,
     so it reports the join synced in under 2 s (its own line), and its
     raw log shows the 315 and 368 ends."""
-    missing = [p for p in ("irssi", "tmux") if shutil.which(p) is None]
-    if missing:
-        raise AssertionError("host programs missing: %s (Debian packages irssi, tmux)"
-                             % " ".join(missing))
+    deps.need(h, "irssi", "tmux")
     g = chat_guest()
     tmp = tempfile.mkdtemp(prefix="chat-irssi-")
     with open(os.path.join(tmp, "config"), "w") as f:
