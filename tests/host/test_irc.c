@@ -1288,8 +1288,16 @@ test_fuzz(void)
     "WHOIS", "MODE", "PING", "PONG", "CAP", "PASS", "MOTD", "QUIT", "ISON", "USERHOST",
     "STATS", "#a", "#b", "#a,#b", "0", ":", "::", "x", "n1", "n2", "N1", "LS", "END", "REQ",
     "\xff", "#\xc3\xa9", ":hello world", "*", "", "+b", "b",
+    "KICK", "INVITE", "AWAY", "WHOWAS", "LUSERS", "OPER", "KILL", "WALLOPS", "VERSION",
+    "TIME", "ADMIN", "INFO", "+o", "-o", "+v", "+k", "-k", "+l", "-l", "+beI", "+imnpst",
+    "-imnpst", "e", "I", "*!*@*", "n?", "pw", "+iw", "n1,n2", "#a,#a", "1",
   };
   int nw = sizeof(words) / sizeof(words[0]);
+  // an operator line the random words can hit ("OPER n1 pw"), so that
+  // KILL and WALLOPS run too
+  conf.nopers = 1;
+  strcpy(conf.opers[0].name, "n1");
+  strcpy(conf.opers[0].pass, "pw");
   int conns[12];
   int nc = 12;
   for(int k = 0; k < nc; k++){
@@ -1349,6 +1357,7 @@ test_fuzz(void)
   }
   advance(CLOSE_MS + 1000);
   CHECK("fuzz_all_closed", nclients == 0, "%d clients left", nclients);
+  conf.nopers = 0;
 }
 
 static void
@@ -1627,6 +1636,14 @@ test_kick_invite(void)
         "got '%s'", oa);
   char *od = news(d);
   CHECK("invite_told", has(od, ":kicker!~kicker@10.0.2.2 INVITE away1 :#k\r\n"), "got '%s'", od);
+  // a sole member that kicks itself first, then others: the channel is
+  // gone after the first, and the rest must not touch it
+  int e = user("alone");
+  ask(e, "JOIN #solo\r\n");
+  char *oe = ask(e, "KICK #solo alone,kicker,alone\r\n");
+  CHECK("kick_self_ends_channel", has(oe, " KICK #solo alone :alone\r\n") && chan_find("#solo") == 0,
+        "got '%s'", oe);
+  quit(e);
   quit(a); quit(b); quit(c); quit(d);
 }
 

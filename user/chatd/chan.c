@@ -354,7 +354,7 @@ void
 chan_topic(struct client *c, struct ircmsg *m)
 {
   struct channel *ch = chan_find(m->params[0]);
-  if(ch == 0 || (!chan_visible(ch, c) && m->nparams < 2)){
+  if(ch == 0 || !chan_visible(ch, c)){
     reply_num(c, 403, "%s :No such channel", reply_clip(m->params[0]));
     return;
   }
@@ -477,6 +477,8 @@ static void
 chan_kick_item(struct client *c, char *nick, void *arg)
 {
   struct chan_kickargs *a = arg;
+  if(a->ch == 0)
+    return;                  // the kicker kicked itself: no longer its channel
   struct client *o = conn_by_nick(nick);
   if(o == 0 || !(o->reg & R_DONE)){
     reply_num(c, 401, "%s :No such nick/channel", reply_clip(nick));
@@ -491,9 +493,12 @@ chan_kick_item(struct client *c, char *nick, void *arg)
   int n = irc_line(reply_buf, sizeof(reply_buf), ":%s KICK %s %s :%s", reply_who(c),
                    a->ch->name, o->nick, why);
   chan_send(a->ch, 0, reply_buf, n);
-  // the victim's leaving may end the channel: only if it was the kicker
-  // too, which cannot be, since the kicker stays
-  chan_remove(a->ch, o);
+  // a kicker that kicks itself leaves (and may end the channel): the rest
+  // of its list is refused silently rather than acted on from outside
+  struct channel *ch = a->ch;
+  if(o == c)
+    a->ch = 0;
+  chan_remove(ch, o);
 }
 
 // KICK #chan nick[,nick] [:comment]

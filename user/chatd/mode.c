@@ -409,7 +409,7 @@ mode_cmd(struct client *c, struct ircmsg *m)
     return;
   }
   struct channel *ch = chan_find(target);
-  if(ch == 0 || (!chan_visible(ch, c) && m->nparams < 2)){
+  if(ch == 0 || !chan_visible(ch, c)){      // a +s/+p channel does not exist for outsiders
     reply_num(c, 403, "%s :No such channel", reply_clip(target));
     return;
   }
