@@ -897,6 +897,84 @@ def test_modes_and_commands(h):
             c.close()
 
 
+def test_guest_chat_operator_commands(h):
+    """The guest's `chat` as a channel operator on the guest's chatd:
+    /op, /voice, /mode, /who, /away, /invite, /kick reach a host client
+    as the right protocol lines, and what the server sends back (modes,
+    WHO flags, away replies, invitations, kicks) shows on the console."""
+    g = chat_guest()
+    m = g.m
+    gc = GuestChat(m, "10.0.2.15", "xvop", "#gops")
+    host, third = client("hostie"), client("third")
+    step = [len(m.console)]
+
+    def do(line):
+        step[0] = len(m.console)
+        gc.type(line)
+
+    def shows(name, pattern):
+        try:
+            m.wait_for(re.compile(pattern), harness.scaled(30), start=step[0],
+                       what="%r on the console" % pattern)
+            return h.check(name, True)
+        except qemu.GuestError as e:
+            return h.check(name, False, "%s; console: %r" % (e.what, m.console[step[0]:][-400:]))
+
+    try:
+        host.register()
+        third.register()
+        step[0] = len(m.console)
+        host.join("#gops")
+        shows("sees_join", r"\* hostie joined #gops")
+        do("/op hostie")
+        seen(h, "op_sent", host, r"^:xvop!\S+ MODE #gops \+o hostie$")
+        shows("op_shown", r"\* xvop sets mode \+o hostie on #gops")
+        do("/voice hostie")
+        seen(h, "voice_sent", host, r"^:xvop!\S+ MODE #gops \+v hostie$")
+        do("/deop hostie")
+        seen(h, "deop_sent", host, r"^:xvop!\S+ MODE #gops -o hostie$")
+        do("/mode +t")
+        seen(h, "mode_sent", host, r"^:xvop!\S+ MODE #gops \+t$")
+        do("/mode")
+        shows("mode_324_shown", r"\* modes of #gops: \+tn")
+        do("/who")
+        shows("who_op_prefix", r"\* @xvop \(~xvop@\S+\) on #gops")
+        shows("who_voice_prefix", r"\* \+hostie \(~hostie@\S+\) on #gops")
+        do("/away at lunch")
+        shows("away_306_shown", r"\* you are marked as away")
+        reply(h, "away_301_to_host", host, "PRIVMSG xvop :there?", r" 301 hostie xvop :at lunch$")
+        do("/away")
+        shows("away_305_shown", r"\* you are no longer marked as away")
+        host.command("AWAY :brb", r" 306 hostie ")
+        do("/msg hostie ping")
+        shows("away_reply_shown", r"\* hostie is away: brb")
+        do("/invite third")
+        seen(h, "invite_sent", third, r"^:xvop!\S+ INVITE third :#gops$")
+        shows("invite_341_shown", r"\* invited third to #gops")
+        step[0] = len(m.console)
+        host.join("#hostch")
+        host.send("INVITE xvop #hostch")
+        shows("invited_shown", r"\* hostie invites you to #hostch \(/join #hostch\)")
+        do("/kick hostie bye now")
+        seen(h, "kick_sent", host, r"^:xvop!\S+ KICK #gops hostie :bye now$")
+        shows("kick_shown", r"\* hostie was kicked from #gops by xvop \(bye now\)")
+        host.join("#gops")
+        do("/op hostie")
+        seen(h, "op_again", host, r" MODE #gops \+o hostie$")
+        step[0] = len(m.console)
+        host.send("KICK #gops xvop :your turn")
+        shows("kicked_self_shown", r"\* you were kicked from #gops by hostie \(your turn\)")
+        gc.quit()
+        gc = None
+        for c in (host, third):
+            c.send("QUIT")
+    finally:
+        if gc is not None:
+            gc.abandon()
+        host.close()
+        third.close()
+
+
 def test_slow_reader_others_flow(h):
     """One client sends lines and then never reads; 20 others keep
     talking in its channel. Every round of their messages reaches all of
