@@ -705,7 +705,8 @@ def test_load_64_clients(h):
         for k in range(2):
             r = irc_load.run_load("127.0.0.1", g.port, clients=64, messages=50,
                                   chan="#load%d" % k, prefix="ld%d_" % k,
-                                  timeout=harness.scaled(300))
+                                  timeout=harness.scaled(300),
+                                  join_timeout=harness.scaled(120))
             h.check("run%d_all_messages_once_in_order" % (k + 1), r["ok"],
                     "; ".join(r["problems"]))
             runs.append(r)
