@@ -524,7 +524,7 @@ IRSSI_CONFIG = """settings = {
 
 
 class Tmux:
-    """One program in a detached tmux session on a private server socket."""
+    """One program in a detached tmux terminal on a private server socket."""
 
     def __init__(self, argv, width=160, height=50):
         self.sock = "xv6chat-%d-%d" % (os.getpid(), id(self))
