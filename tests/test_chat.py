@@ -15,7 +15,8 @@ Topology (see docs/chat.md):
     spans the LAN and user networking.
 
 Host programs used (Debian packages of scripts/deps.list; a missing one
-fails the test, naming it): ii, weechat-headless with weechat-plugins, ngircd.
+fails the test, naming it): ii, weechat-headless with weechat-plugins, ngircd,
+irssi in tmux.
 Every wait has a deadline; nothing sleeps to synchronise.
 """
 
@@ -505,6 +506,105 @@ def test_host_programs_with_guest_chat(h):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# ---------------------------------------------------------------- irssi
+
+
+# irssi's own flood protection sends 5 lines at once, then one per
+# cmd_queue_speed (2.2 s): with it, a join right after connecting syncs
+# in 7-12 s however fast the server answers (the queries wait in irssi's
+# queue; a relay timing each line shows chatd answering each in 2 ms).
+# Turned off, the sync time is the server's answering time plus irssi's
+# 500 ms command timer, which is what this test measures.
+IRSSI_CONFIG = """settings = {
+  core = { real_name = "irssi tester"; user_name = "irssi"; nick = "irnick"; };
+  "fe-common/core" = { theme = "default"; };
+  "irc/core" = { cmd_queue_speed = "0msec"; cmds_max_at_once = "100"; };
+};
+"""
+
+
+class Tmux:
+    """One program in a detached tmux terminal on a private server socket."""
+
+    def __init__(self, argv, width=160, height=50):
+        self.sock = "xv6chat-%d-%d" % (os.getpid(), id(self))
+        subprocess.run(["tmux", "-L", self.sock, "-f", "/dev/null", "new-session", "-d",
+                        "-s", "t", "-x", str(width), "-y", str(height)] + argv, check=True,
+                       timeout=30)
+
+    def keys(self, text):
+        subprocess.run(["tmux", "-L", self.sock, "send-keys", "-t", "t", "-l", text],
+                       check=True, timeout=30)
+        subprocess.run(["tmux", "-L", self.sock, "send-keys", "-t", "t", "Enter"],
+                       check=True, timeout=30)
+
+    def screen(self):
+        r = subprocess.run(["tmux", "-L", self.sock, "capture-pane", "-p", "-J", "-t", "t",
+                            "-S", "-500"], stdout=subprocess.PIPE, text=True,
+                           errors="replace", timeout=30)
+        return r.stdout
+
+    def wait(self, pattern, timeout):
+        rx = re.compile(pattern, re.M)
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            m = rx.search(text)
+            if m:
+                return m
+            if time.monotonic() > deadline:
+                raise AssertionError("screen has no %r within %gs; it shows: %r" % (
+                    pattern, timeout, text[-1500:]))
+            time.sleep(0.2)   # polling the screen for a condition
+
+    def close(self):
+        subprocess.run(["tmux", "-L", self.sock, "kill-server"], timeout=30,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_irssi_join_synced(h):
+    """irssi (Debian's, in tmux) joins a channel on the guest's chatd: the
+    WHO, MODE and ban-list queries it sends on every join are answered,
+    so it reports the join synced in under 2 s (its own line), and its
+    raw log shows the 315 and 368 ends."""
+    deps.need(h, "irssi", "tmux")
+    g = chat_guest()
+    tmp = tempfile.mkdtemp(prefix="chat-irssi-")
+    with open(os.path.join(tmp, "config"), "w") as f:
+        f.write(IRSSI_CONFIG)
+    raw = os.path.join(tmp, "raw.log")
+    t = Tmux(["irssi", "--home=" + tmp, "-n", "irnick", "-c", "127.0.0.1", "-p", str(g.port)])
+    try:
+        t.wait(r"End of /MOTD|MOTD File is missing", harness.scaled(60))
+        t.keys("/rawlog open " + raw)
+        # irssi sends its three channel queries (MODE, WHO, MODE b) one per
+        # tick of its 500 ms command timer, so a prompt server syncs the
+        # join in 1.0-1.5 s; irssi prints whole seconds of the wall clock
+        # (time(NULL) differences). Typing /join early in a second makes
+        # that 1, as it is for ngircd; a server that leaves a query
+        # unanswered shows 5 and more.
+        while time.time() % 1.0 > 0.1:
+            time.sleep(0.02)   # waiting for a clock boundary, not for an event
+        t.keys("/join #room")
+        m = t.wait(r"Join to #room was synced in (\d+) secs", harness.scaled(60))
+        secs = int(m.group(1))
+        h.check("synced_under_2s", secs < 2, "irssi: Join to #room was synced in %d secs" % secs)
+        m = wait_file(raw, r" 368 irnick #room ", harness.scaled(30))
+        text = open(raw, errors="replace").read()
+        h.check("who_end_315", re.search(r"^>> :\S+ 315 irnick #room ", text, re.M) is not None,
+                text[-1500:])
+        h.check("banlist_end_368", re.search(r"^>> :\S+ 368 irnick #room ", text, re.M) is not None,
+                text[-1500:])
+        h.check("op_prefix_shown", re.search(r" 353 irnick [=@*] #room :@irnick", text) is not None,
+                text[-1500:])
+        h.check("mode_324", re.search(r"^>> :\S+ 324 irnick #room ", text, re.M) is not None,
+                text[-1500:])
+        t.keys("/quit irssi done")
+    finally:
+        t.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 NGIRCD_CONF = """[Global]
 Name = irc.test.example
 Info = xv6-streams test server
@@ -605,7 +705,8 @@ def test_load_64_clients(h):
         for k in range(2):
             r = irc_load.run_load("127.0.0.1", g.port, clients=64, messages=50,
                                   chan="#load%d" % k, prefix="ld%d_" % k,
-                                  timeout=harness.scaled(300))
+                                  timeout=harness.scaled(300),
+                                  join_timeout=harness.scaled(120))
             h.check("run%d_all_messages_once_in_order" % (k + 1), r["ok"],
                     "; ".join(r["problems"]))
             runs.append(r)
@@ -629,6 +730,316 @@ def test_load_64_clients(h):
             r["seconds"], r["msgs_per_s"]), flush=True)
     finally:
         probe.close()
+
+
+# ---------------------------------------------------------------- operators, modes, commands
+
+
+def reply(h, name, c, line, want, timeout=10):
+    """Send line from c; check that a line matching want comes back."""
+    try:
+        c.command(line, want, timeout=harness.scaled(timeout))
+        return h.check(name, True)
+    except irc_load.IrcError as e:
+        return h.check(name, False, "%s -> %s" % (line, e))
+
+
+def seen(h, name, c, want, timeout=10):
+    """Check that c receives a line matching want."""
+    try:
+        c.expect(want, timeout=harness.scaled(timeout))
+        return h.check(name, True)
+    except irc_load.IrcError as e:
+        return h.check(name, False, str(e))
+
+
+def test_modes_and_commands(h):
+    """Through the guest's stack, raw IRC: channel operators and every
+    channel mode, KICK, INVITE, AWAY, WHO, WHOIS, WHOWAS, LUSERS, OPER
+    (credentials from configs/chatd.conf), KILL, WALLOPS, user modes,
+    VERSION/TIME/ADMIN/INFO and 005: each success, and each refusal
+    numeric."""
+    op, mem, out, other = client("chop"), client("member"), client("outside"), client("other")
+    cs = [op, mem, out, other]
+    try:
+        op.send("NICK chop")
+        op.send("USER chop 0 * :Chan Op")
+        welcome = op.collect(r" (376|422) chop ", harness.scaled(30))
+        isup = " ".join(l for l in welcome if " 005 chop " in l)
+        for tok in ("CASEMAPPING=rfc1459", "CHANTYPES=#", "PREFIX=(ov)@+", "CHANMODES=beI,k,l,imnpst",
+                    "NICKLEN=16", "CHANNELLEN=50", "TOPICLEN=300", "KICKLEN=160", "AWAYLEN=160",
+                    "MODES=4", "NETWORK=xv6chat"):
+            h.check("isupport_%s" % tok.split("=")[0], tok in isup, isup)
+        h.check("lusers_on_welcome", any(" 251 chop " in l for l in welcome), repr(welcome[-12:]))
+        for c in (mem, out, other):
+            c.register()
+        op.join("#e2e")
+        mem.join("#e2e")
+        # operators
+        reply(h, "op_482", mem, "MODE #e2e +t", r" 482 member #e2e ")
+        reply(h, "op_442", out, "MODE #e2e +t", r" 442 outside #e2e ")
+        reply(h, "op_403", out, "MODE #none +t", r" 403 outside #none ")
+        reply(h, "op_401", op, "MODE #e2e +o ghost", r" 401 chop ghost ")
+        reply(h, "op_441", op, "MODE #e2e +o outside", r" 441 chop outside #e2e ")
+        reply(h, "op_472", op, "MODE #e2e +Z", r" 472 chop Z ")
+        reply(h, "op_voice", op, "MODE #e2e +v member", r"^:chop!\S+ MODE #e2e \+v member$")
+        reply(h, "names_prefixes", out, "NAMES #e2e", r" 353 outside = #e2e :@chop \+member$")
+        reply(h, "op_give", op, "MODE #e2e +o member", r" MODE #e2e \+o member$")
+        reply(h, "op_take", mem, "MODE #e2e -o chop", r"^:member!\S+ MODE #e2e -o chop$")
+        reply(h, "op_324", op, "MODE #e2e", r" 324 chop #e2e \+n$")
+        reply(h, "op_back", mem, "MODE #e2e +o-ov chop member member",
+              r" MODE #e2e \+o-ov chop member member$")
+        # +t
+        reply(h, "t_set", op, "MODE #e2e +t", r" MODE #e2e \+t$")
+        reply(h, "t_482", mem, "TOPIC #e2e :mine", r" 482 member #e2e ")
+        reply(h, "t_op", op, "TOPIC #e2e :the topic", r" TOPIC #e2e :the topic$")
+        # +n, +m/+v
+        reply(h, "n_404", out, "PRIVMSG #e2e :from outside", r" 404 outside #e2e ")
+        reply(h, "m_set", op, "MODE #e2e +m", r" MODE #e2e \+m$")
+        reply(h, "m_404", mem, "PRIVMSG #e2e :muted", r" 404 member #e2e ")
+        reply(h, "m_voice", op, "MODE #e2e +v member", r" MODE #e2e \+v member$")
+        mem.send("PRIVMSG #e2e :voiced")
+        seen(h, "m_voiced_speaks", op, r"^:member!\S+ PRIVMSG #e2e :voiced$")
+        reply(h, "m_unset", op, "MODE #e2e -m", r" MODE #e2e -m$")
+        # +k
+        reply(h, "k_525", op, "MODE #e2e +k a,b", r" 525 chop #e2e ")
+        reply(h, "k_set", op, "MODE #e2e +k sesame", r" MODE #e2e \+k sesame$")
+        reply(h, "k_467", op, "MODE #e2e +k other", r" 467 chop #e2e ")
+        reply(h, "k_475", out, "JOIN #e2e", r" 475 outside #e2e ")
+        reply(h, "k_join", out, "JOIN #e2e sesame", r" 366 outside #e2e ")
+        reply(h, "k_part", out, "PART #e2e", r"^:outside!\S+ PART #e2e")
+        reply(h, "k_unset", op, "MODE #e2e -k", r" MODE #e2e -k \*$")
+        # +l
+        reply(h, "l_set", op, "MODE #e2e +l 2", r" MODE #e2e \+l 2$")
+        reply(h, "l_471", out, "JOIN #e2e", r" 471 outside #e2e ")
+        reply(h, "l_unset", op, "MODE #e2e -l", r" MODE #e2e -l$")
+        # +i with INVITE
+        reply(h, "i_set", op, "MODE #e2e +i", r" MODE #e2e \+i$")
+        reply(h, "i_473", out, "JOIN #e2e", r" 473 outside #e2e ")
+        reply(h, "invite_443", op, "INVITE member #e2e", r" 443 chop member #e2e ")
+        reply(h, "invite_401", op, "INVITE ghost #e2e", r" 401 chop ghost ")
+        reply(h, "invite_442", other, "INVITE outside #e2e", r" 442 other #e2e ")
+        reply(h, "invite_341", op, "INVITE outside #e2e", r" 341 chop outside #e2e$")
+        seen(h, "invite_told", out, r"^:chop!\S+ INVITE outside :#e2e$")
+        reply(h, "invite_joins", out, "JOIN #e2e", r" 366 outside #e2e ")
+        reply(h, "i_unset", op, "MODE #e2e -i", r" MODE #e2e -i$")
+        # KICK
+        reply(h, "kick_482", out, "KICK #e2e member", r" 482 outside #e2e ")
+        reply(h, "kick_441", op, "KICK #e2e other", r" 441 chop other #e2e ")
+        reply(h, "kick_401", op, "KICK #e2e ghost", r" 401 chop ghost ")
+        reply(h, "kick_403", op, "KICK #none member", r" 403 chop #none ")
+        reply(h, "kick_442", other, "KICK #e2e member", r" 442 other #e2e ")
+        reply(h, "kick", op, "KICK #e2e outside :out you go", r"^:chop!\S+ KICK #e2e outside :out you go$")
+        seen(h, "kick_victim_told", out, r" KICK #e2e outside :out you go$")
+        # +b, +e, +I lists
+        reply(h, "b_set", op, "MODE #e2e +b outs*", r" MODE #e2e \+b outs\*!\*@\*$")
+        reply(h, "b_474", out, "JOIN #e2e", r" 474 outside #e2e ")
+        reply(h, "b_367", other, "MODE #e2e b", r" 367 other #e2e outs\*!\*@\* chop ")
+        reply(h, "b_368", other, "MODE #e2e b", r" 368 other #e2e ")
+        reply(h, "e_set", op, "MODE #e2e +e outside", r" MODE #e2e \+e outside!\*@\*$")
+        reply(h, "e_348", op, "MODE #e2e e", r" 348 chop #e2e outside!\*@\* ")
+        reply(h, "e_349", op, "MODE #e2e e", r" 349 chop #e2e ")
+        reply(h, "e_lets_in", out, "JOIN #e2e", r" 366 outside #e2e ")
+        reply(h, "I_set", op, "MODE #e2e +I *!*@10.0.2.2", r" MODE #e2e \+I \*!\*@10\.0\.2\.2$")
+        reply(h, "I_346", op, "MODE #e2e I", r" 346 chop #e2e \*!\*@10\.0\.2\.2 ")
+        reply(h, "I_347", op, "MODE #e2e I", r" 347 chop #e2e ")
+        reply(h, "blist_clear", op, "MODE #e2e -beI outs* outside *!*@10.0.2.2", r" MODE #e2e -beI ")
+        # +s / +p
+        reply(h, "s_set", op, "MODE #e2e +s", r" MODE #e2e \+s$")
+        lst = other.command("LIST", r" 323 other ")
+        h.check("s_hidden_from_list", not any("#e2e" in l for l in lst), repr(lst))
+        who = other.command("WHOIS chop", r" 318 other ")
+        h.check("s_hidden_from_whois", not any("#e2e" in l for l in who), repr(who))
+        reply(h, "s_symbol_members", mem, "NAMES #e2e", r" 353 member @ #e2e :")
+        reply(h, "p_set", op, "MODE #e2e -s+p", r" MODE #e2e -s\+p$")
+        reply(h, "p_symbol", mem, "NAMES #e2e", r" 353 member \* #e2e :")
+        # AWAY, WHO, WHOIS, WHOWAS, LUSERS
+        reply(h, "away_306", mem, "AWAY :at lunch", r" 306 member ")
+        reply(h, "away_301", other, "PRIVMSG member :there?", r" 301 other member :at lunch$")
+        reply(h, "away_who_G", op, "WHO #e2e", r" member G[@+]* :0 ")
+        reply(h, "away_305", mem, "AWAY", r" 305 member ")
+        reply(h, "who_mask", other, "WHO ch*", r" 352 other \* ~chop \S+ \S+ chop H ")
+        reply(h, "who_315", other, "WHO ch*", r" 315 other ch\* ")
+        w = other.command("WHOIS member", r" 318 other member ")
+        for num in ("311", "312", "317", "318"):
+            h.check("whois_%s" % num, any(" %s other member " % num in l for l in w), repr(w))
+        reply(h, "whois_401", other, "WHOIS ghost", r" 401 other ghost ")
+        reply(h, "whowas_406", other, "WHOWAS ghost", r" 406 other ghost ")
+        reply(h, "lusers", other, "LUSERS", r" 266 other ")
+        # user modes
+        reply(h, "umode_221", other, "MODE other", r" 221 other \+$")
+        reply(h, "umode_i", other, "MODE other +iw", r"^:other!\S+ MODE other :\+iw$")
+        reply(h, "umode_501", other, "MODE other +Q", r" 501 other ")
+        reply(h, "umode_502", other, "MODE chop +i", r" 502 other ")
+        # OPER, KILL, WALLOPS
+        reply(h, "kill_481", op, "KILL other :x", r" 481 chop ")
+        reply(h, "wallops_481", op, "WALLOPS :x", r" 481 chop ")
+        reply(h, "oper_491", op, "OPER nobody x", r" 491 chop ")
+        reply(h, "oper_464", op, "OPER admin wrong", r" 464 chop ")
+        reply(h, "oper_381", op, "OPER admin xv6chat-oper", r" 381 chop ")
+        reply(h, "oper_313", other, "WHOIS chop", r" 313 other chop ")
+        op.send("WALLOPS :hello operators")
+        seen(h, "wallops_to_w", other, r"^:chop!\S+ WALLOPS :hello operators$")
+        reply(h, "kill_401", op, "KILL ghost :x", r" 401 chop ghost ")
+        op.send("KILL outside :enough")
+        seen(h, "kill_victim", out, r"^ERROR :Closing Link: \S+ \(Killed \(chop \(enough\)\)\)$")
+        seen(h, "kill_quit", mem, r"^:outside!\S+ QUIT :Killed \(chop \(enough\)\)$")
+        reply(h, "whowas_314", other, "WHOWAS outside", r" 314 other outside ~outside ")
+        # about the server
+        reply(h, "version_351", other, "VERSION", r" 351 other xv6chat-\S+ ")
+        reply(h, "time_391", other, "TIME", r" 391 other ")
+        reply(h, "admin_256", other, "ADMIN", r" 259 other :")
+        reply(h, "info_374", other, "INFO", r" 374 other ")
+        reply(h, "version_402", other, "VERSION irc.elsewhere", r" 402 other irc\.elsewhere ")
+        for c in cs:
+            c.send("QUIT")
+    finally:
+        for c in cs:
+            c.close()
+
+
+def test_guest_chat_operator_commands(h):
+    """The guest's `chat` as a channel operator on the guest's chatd:
+    /op, /voice, /mode, /who, /away, /invite, /kick reach a host client
+    as the right protocol lines, and what the server sends back (modes,
+    WHO flags, away replies, invitations, kicks) shows on the console."""
+    g = chat_guest()
+    m = g.m
+    gc = GuestChat(m, "10.0.2.15", "xvop", "#gops")
+    host, third = client("hostie"), client("third")
+    step = [len(m.console)]
+
+    def do(line):
+        step[0] = len(m.console)
+        gc.type(line)
+
+    def shows(name, pattern):
+        try:
+            m.wait_for(re.compile(pattern), harness.scaled(30), start=step[0],
+                       what="%r on the console" % pattern)
+            return h.check(name, True)
+        except qemu.GuestError as e:
+            return h.check(name, False, "%s; console: %r" % (e.what, m.console[step[0]:][-400:]))
+
+    try:
+        host.register()
+        third.register()
+        step[0] = len(m.console)
+        host.join("#gops")
+        shows("sees_join", r"\* hostie joined #gops")
+        do("/op hostie")
+        seen(h, "op_sent", host, r"^:xvop!\S+ MODE #gops \+o hostie$")
+        shows("op_shown", r"\* xvop sets mode \+o hostie on #gops")
+        do("/voice hostie")
+        seen(h, "voice_sent", host, r"^:xvop!\S+ MODE #gops \+v hostie$")
+        do("/deop hostie")
+        seen(h, "deop_sent", host, r"^:xvop!\S+ MODE #gops -o hostie$")
+        do("/mode +t")
+        seen(h, "mode_sent", host, r"^:xvop!\S+ MODE #gops \+t$")
+        do("/mode")
+        shows("mode_324_shown", r"\* modes of #gops: \+tn")
+        do("/who")
+        shows("who_op_prefix", r"\* @xvop \(~xvop@\S+\) on #gops")
+        shows("who_voice_prefix", r"\* \+hostie \(~hostie@\S+\) on #gops")
+        do("/away at lunch")
+        shows("away_306_shown", r"\* you are marked as away")
+        reply(h, "away_301_to_host", host, "PRIVMSG xvop :there?", r" 301 hostie xvop :at lunch$")
+        do("/away")
+        shows("away_305_shown", r"\* you are no longer marked as away")
+        host.command("AWAY :brb", r" 306 hostie ")
+        do("/msg hostie ping")
+        shows("away_reply_shown", r"\* hostie is away: brb")
+        do("/invite third")
+        seen(h, "invite_sent", third, r"^:xvop!\S+ INVITE third :#gops$")
+        shows("invite_341_shown", r"\* invited third to #gops")
+        step[0] = len(m.console)
+        host.join("#hostch")
+        host.send("INVITE xvop #hostch")
+        shows("invited_shown", r"\* hostie invites you to #hostch \(/join #hostch\)")
+        do("/kick hostie bye now")
+        seen(h, "kick_sent", host, r"^:xvop!\S+ KICK #gops hostie :bye now$")
+        shows("kick_shown", r"\* hostie was kicked from #gops by xvop \(bye now\)")
+        host.join("#gops")
+        do("/op hostie")
+        seen(h, "op_again", host, r" MODE #gops \+o hostie$")
+        step[0] = len(m.console)
+        host.send("KICK #gops xvop :your turn")
+        shows("kicked_self_shown", r"\* you were kicked from #gops by hostie \(your turn\)")
+        gc.quit()
+        gc = None
+        for c in (host, third):
+            c.send("QUIT")
+    finally:
+        if gc is not None:
+            gc.abandon()
+        host.close()
+        third.close()
+
+
+def test_slow_reader_others_flow(h):
+    """One client sends lines and then never reads; 20 others keep
+    talking in its channel. Every round of their messages reaches all of
+    them within the tolerance (no stall while the silent one's queue
+    fills), the silent one is closed with SendQ exceeded, and chatd's
+    memory is back at its baseline once all have left. On the LAN (no
+    user-networking buffers in between to absorb the backlog), so root."""
+    l = the_lan(h)
+    lan_chatd(l)
+    addr = (lanlib.guest_addr(1), 6667)
+    mk = lambda nick, **kw: in_netns(l.peer_ns, lambda: irc_load.IrcClient(
+        addr[0], addr[1], nick, timeout=harness.scaled(60), **kw))
+    probe = mk("sprobe")
+    probe.register()
+    base = wait_stats(probe, lambda s: s["clients"] == 1, harness.scaled(60))
+    silent = mk("silent", rcvbuf=2048)
+    others = [mk("flow%d" % k) for k in range(20)]
+    try:
+        for c in [silent] + others:
+            c.register()
+            c.join("#slow")
+        for k in range(5):
+            silent.send("PRIVMSG #slow :from the silent one %d" % k)
+        tolerance = min(harness.scaled(1.5), 5.0)
+        pad = "x" * 200
+        worst, worst_round, killed_at = 0.0, None, None
+        for r in range(80):
+            t0 = time.monotonic()
+            for k, c in enumerate(others):
+                c.send("PRIVMSG #slow :R%d-%d %s" % (r, k, pad))
+            for k, c in enumerate(others):
+                want = set(range(20)) - {k}
+                while want:
+                    m = c.expect(r"PRIVMSG #slow :R%d-(\d+) |QUIT :SendQ exceeded" % r,
+                                 harness.scaled(30))
+                    if m.group(1) is not None:
+                        want.discard(int(m.group(1)))
+                    elif killed_at is None:
+                        killed_at = r
+            took = time.monotonic() - t0
+            if took > worst:
+                worst, worst_round = took, r
+            if killed_at is not None and r >= killed_at + 3:
+                break
+        h.check("others_never_stalled", worst <= tolerance,
+                "round %s took %.2f s (tolerance %.2f s)" % (worst_round, worst, tolerance))
+        h.check("silent_one_sendq_exceeded", killed_at is not None and any(
+            re.search(r"^:silent!\S+ QUIT :SendQ exceeded$", x) for x in others[0].lines),
+            "no QUIT :SendQ exceeded for the silent client")
+        rest = silent.wait_closed(harness.scaled(60))
+        h.check("silent_connection_closed", silent.closed, repr(rest[-3:]))
+        for c in others:
+            c.send("QUIT")
+        for c in others:
+            c.wait_closed(harness.scaled(30))
+        after = wait_stats(probe, lambda s: s["clients"] == 1 and s["inuse"] == base["inuse"],
+                           harness.scaled(60))
+        h.check("chatd_memory_back", after["clients"] == 1 and after["inuse"] == base["inuse"] and
+                after["objects"] == base["objects"], "inuse %d -> %d, objects %d -> %d" % (
+                    base["inuse"], after["inuse"], base["objects"], after["objects"]))
+        h.check("nobody_held_back", after.get("holding", 0) == 0, repr(after))
+    finally:
+        for c in [silent, probe] + others:
+            c.close()
 
 
 # ---------------------------------------------------------------- LAN

@@ -15,6 +15,7 @@
 //   [#other] <bob> hi        ... to another channel we are on
 //   *carol* psst             a private message
 //   * dave joined #chat      joins, parts, quits, nick and topic changes
+//   * erin was kicked ...    kicks, invitations, modes, away replies
 //   ! #nope: No such channel errors from the server
 #include "user.h"
 
@@ -211,8 +212,40 @@ show_numeric(int num, struct ircmsg *m)
            m->nparams > 2 ? m->params[2] : "?", text);
     break;
   case 352:
-    if(m->nparams > 5)
-      printf("* %s (%s@%s) on %s\n", m->params[5], m->params[2], m->params[3], m->params[1]);
+    // "#chan user host server nick H@ :0 real": G is away, * an operator
+    if(m->nparams > 6){
+      const char *flags = m->params[6];
+      const char *status = strchr(flags, '@') ? "@" : strchr(flags, '+') ? "+" : "";
+      printf("* %s%s (%s@%s) on %s%s%s\n", status, m->params[5], m->params[2], m->params[3],
+             m->params[1], flags[0] == 'G' ? ", away" : "", strchr(flags, '*') ? ", IRC operator" : "");
+    }
+    break;
+  case 301:
+    printf("* %s is away: %s\n", m->nparams > 1 ? m->params[1] : "?", text);
+    break;
+  case 305:
+    printf("* you are no longer marked as away\n");
+    break;
+  case 306:
+    printf("* you are marked as away\n");
+    break;
+  case 313:
+    printf("* %s is an IRC operator\n", m->nparams > 1 ? m->params[1] : "?");
+    break;
+  case 324:
+    rest(m, 2, all, sizeof(all));
+    printf("* modes of %s: %s\n", m->nparams > 1 ? m->params[1] : "?", all);
+    break;
+  case 341:
+    printf("* invited %s to %s\n", m->nparams > 1 ? m->params[1] : "?",
+           m->nparams > 2 ? m->params[2] : "?");
+    break;
+  case 367:
+    printf("* ban on %s: %s\n", m->nparams > 1 ? m->params[1] : "?",
+           m->nparams > 2 ? m->params[2] : "?");
+    break;
+  case 381:
+    printf("* you are now an IRC operator\n");
     break;
   case 311:
     if(m->nparams > 3)
@@ -222,7 +255,7 @@ show_numeric(int num, struct ircmsg *m)
     printf("* %s is on %s\n", m->nparams > 1 ? m->params[1] : "?", text);
     break;
   case 4: case 5: case 333: case 366: case 315: case 318: case 321: case 323:
-  case 312: case 324: case 329: case 368: case 221:
+  case 312: case 329: case 368: case 221: case 317: case 369: case 349: case 347:
     break;      // bookkeeping replies with nothing to tell a person
   case 432: case 433:
     if(!registered){
@@ -288,7 +321,18 @@ handle(char *line)
     if(m.nparams > 1 && irc_casecmp(p1, mynick) == 0)
       drop_joined(p0);
     clean(text, sizeof(text), m.nparams > 2 ? m.params[2] : "");
-    printf("* %s was kicked from %s by %s (%s)\n", p1, p0, from, text);
+    if(m.nparams > 1 && irc_casecmp(p1, mynick) == 0)
+      printf("* you were kicked from %s by %s (%s)\n", p0, from, text);
+    else
+      printf("* %s was kicked from %s by %s (%s)\n", p1, p0, from, text);
+  } else if(strcmp(m.cmd, "INVITE") == 0){
+    printf("* %s invites you to %s (/join %s)\n", from, p1, p1);
+  } else if(strcmp(m.cmd, "KILL") == 0){
+    clean(text, sizeof(text), p1);
+    printf("! killed by %s: %s\n", from, text);
+  } else if(strcmp(m.cmd, "WALLOPS") == 0){
+    clean(text, sizeof(text), p0);
+    printf("!%s! %s\n", from, text);
   } else if(strcmp(m.cmd, "QUIT") == 0){
     clean(text, sizeof(text), p0);
     printf("* %s quit%s%s%s\n", from, text[0] ? " (" : "", text, text[0] ? ")" : "");
@@ -321,9 +365,12 @@ handle(char *line)
 static void
 help(void)
 {
-  printf("commands: /join #chan   /part [#chan] [why]   /msg NICK|#chan TEXT\n"
+  printf("commands: /join #chan [key]   /part [#chan] [why]   /msg NICK|#chan TEXT\n"
          "          /me ACTION    /nick NEW   /names [#chan]   /topic [TEXT]\n"
-         "          /list   /who [#chan]   /whois NICK   /quote RAW LINE   /quit [why]\n"
+         "          /list   /who [#chan|mask]   /whois NICK   /away [TEXT]\n"
+         "          /kick NICK [why]   /invite NICK [#chan]   /op /deop /voice /devoice NICK\n"
+         "          /mode [#chan|NICK] MODES [ARGS]   /oper NAME PASSWORD\n"
+         "          /quote RAW LINE   /quit [why]\n"
          "other lines go to the current channel (%s); //text sends /text\n",
          current[0] ? current : "none yet");
 }
@@ -372,10 +419,13 @@ typed(char *line)
   char *cmd = word(&p);
   if(strcmp(cmd, "join") == 0 || strcmp(cmd, "j") == 0){
     char *chan = word(&p);
+    char *key = word(&p);
     if(chan[0] == 0)
-      printf("! usage: /join #channel\n");
+      printf("! usage: /join #channel [key]\n");
     else if(!registered)
       strlcpy(want_channel, chan, sizeof(want_channel));
+    else if(key[0])
+      sendline("JOIN %s %s", chan, key);
     else
       sendline("JOIN %s", chan);
   } else if(strcmp(cmd, "part") == 0 || strcmp(cmd, "leave") == 0){
@@ -416,6 +466,47 @@ typed(char *line)
     sendline("WHO %s", chan[0] ? chan : current);
   } else if(strcmp(cmd, "whois") == 0){
     sendline("WHOIS %s", word(&p));
+  } else if(strcmp(cmd, "away") == 0){
+    if(p[0])
+      sendline("AWAY :%s", p);
+    else
+      sendline("AWAY");
+  } else if(strcmp(cmd, "kick") == 0){
+    char *nick = word(&p);
+    if(nick[0] == 0)
+      printf("! usage: /kick NICK [why]\n");
+    else if(need_channel())
+      sendline("KICK %s %s :%s", current, nick, p[0] ? p : mynick);
+  } else if(strcmp(cmd, "invite") == 0){
+    char *nick = word(&p);
+    char *chan = word(&p);
+    if(nick[0] == 0)
+      printf("! usage: /invite NICK [#chan]\n");
+    else if(chan[0])
+      sendline("INVITE %s %s", nick, chan);
+    else if(need_channel())
+      sendline("INVITE %s %s", nick, current);
+  } else if(strcmp(cmd, "op") == 0 || strcmp(cmd, "deop") == 0 ||
+            strcmp(cmd, "voice") == 0 || strcmp(cmd, "devoice") == 0){
+    char *nick = word(&p);
+    int take = cmd[0] == 'd';
+    char mode = cmd[take ? 2 : 0] == 'o' ? 'o' : 'v';
+    if(nick[0] == 0)
+      printf("! usage: /%s NICK\n", cmd);
+    else if(need_channel())
+      sendline("MODE %s %c%c %s", current, take ? '-' : '+', mode, nick);
+  } else if(strcmp(cmd, "mode") == 0){
+    // /mode +nt, /mode #chan +k key, /mode mynick +i; alone: the channel's modes
+    if(p[0] == '#' || (p[0] && p[0] != '+' && p[0] != '-'))
+      sendline("MODE %s", p);
+    else if(need_channel())
+      sendline(p[0] ? "MODE %s %s" : "MODE %s%s", current, p);
+  } else if(strcmp(cmd, "oper") == 0){
+    char *name = word(&p);
+    if(name[0] == 0 || p[0] == 0)
+      printf("! usage: /oper NAME PASSWORD\n");
+    else
+      sendline("OPER %s %s", name, p);
   } else if(strcmp(cmd, "quote") == 0 || strcmp(cmd, "raw") == 0){
     sendline("%s", p);
   } else if(strcmp(cmd, "quit") == 0 || strcmp(cmd, "exit") == 0){

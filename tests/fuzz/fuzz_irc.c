@@ -1,7 +1,8 @@
 // FUZZ-SOURCES:
 // fuzz_irc.c: libFuzzer harness for the IRC line code that chatd and chat
 // share (user/lib/irc.c): the line splitter fed arbitrary bytes in
-// arbitrary pieces, the parser, the name checks, and the line formatter
+// arbitrary pieces, the parser, the name checks, the wildcard matcher
+// (ban and WHO masks), and the line formatter
 // given what the parser produced. The user library's functions share names
 // with the C library's, so they are renamed (tests/host/ulib_rename.h)
 // before their sources are included.
@@ -45,6 +46,8 @@ LLVMFuzzerTestOneInput(const uint8 *data, unsigned long size)
         for(int k = 0; k < m.nparams; k++){
           irc_valid_channel(m.params[k], 50);
           irc_casecmp(m.params[k], m.cmd);
+          irc_match(m.params[k], m.cmd);          // masks come from users too
+          irc_match(m.params[0], m.params[k]);
           irc_line(out, sizeof(out), ":%s %s %s :%s", m.prefix ? m.prefix : "srv", m.cmd,
                    m.params[0], m.params[k]);
         }

@@ -1,7 +1,7 @@
 // irc.c: the IRC wire format, shared by the chat server (chatd) and the
 // chat client (chat): splitting a byte stream into lines, parsing a line
 // into prefix, command and parameters, formatting a reply line, and the
-// name rules (nicknames, channel names, ASCII case mapping, UTF-8).
+// name rules (nicknames, channel names, rfc1459 case mapping, UTF-8).
 //
 // Pure: includes only user.h and calls no system call, so the host unit
 // tests (tests/host/test_irc.c) can compile it and run it under the
@@ -232,11 +232,18 @@ irc_line(char *buf, int max, const char *fmt, ...)
 
 // ---------------------------------------------------------------- names
 
-// CASEMAPPING=ascii: only A-Z and a-z are the same letter.
+// CASEMAPPING=rfc1459: A-Z and a-z are the same letter, and so are
+// [ and {, ] and }, \\ and |, ~ and ^.
 int
 irc_tolower(int c)
 {
-  return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+  if(c >= 'A' && c <= 'Z')
+    return c + ('a' - 'A');
+  if(c == '[' || c == ']' || c == '\\')
+    return c + ('{' - '[');
+  if(c == '~')
+    return '^';
+  return c;
 }
 
 int
@@ -323,4 +330,31 @@ irc_valid_channel(const char *s, int maxlen)
       return 0;
   }
   return n >= 2 && n <= maxlen && irc_utf8_valid(s, n);
+}
+
+// Wildcard match, '*' and '?', case folded. Iterative with one
+// backtrack point: linear in practice, never recursive (masks come from
+// users).
+int
+irc_match(const char *mask, const char *s)
+{
+  const char *star = 0, *retry = 0;
+  while(*s){
+    if(*mask == '*'){
+      star = ++mask;
+      retry = s;
+    } else if(*mask && (*mask == '?' ||
+              irc_tolower((unsigned char)*mask) == irc_tolower((unsigned char)*s))){
+      mask++;
+      s++;
+    } else if(star){
+      mask = star;
+      s = ++retry;
+    } else {
+      return 0;
+    }
+  }
+  while(*mask == '*')
+    mask++;
+  return *mask == 0;
 }
