@@ -14,6 +14,7 @@
 
 // Provided by kernel/streams; the weak default lets the core boot alone.
 __attribute__((weak)) void streams_init(void) { }
+void vcons_init(void);   // virtio_cons.c
 
 static volatile int boot_done;
 
@@ -40,6 +41,7 @@ main(void)
     iinit();          // inode table
     fileinit();       // file table
     virtio_disk_init();
+    vcons_init();     // /dev/vcons, if a virtio console is attached
     pciinit();        // PCIe devices (network cards)
     callout_init();   // timers for protocol modules
     streams_init();   // STREAMS framework, its drivers and modules

@@ -9,7 +9,9 @@
 //               there – our inter-processor interrupt
 //   0x0c000000  PLIC interrupt controller
 //   0x10000000  UART0 (16550)
-//   0x10001000  virtio-mmio slot 0 (our disk)
+//   0x10001000  virtio-mmio slot 0 (our disk); slots 1..7 follow every
+//               0x1000, on PLIC lines 2..8 (a virtio console there is
+//               /dev/vcons)
 //   0x30000000  PCIe ECAM configuration space (256 MiB)
 //   0x40000000  PCIe 32-bit MMIO window (BARs are placed here)
 //   0x80000000  RAM: the kernel is loaded here by QEMU (-bios none)
@@ -22,6 +24,9 @@
 #define UART0_IRQ   10
 #define VIRTIO0     0x10001000L
 #define VIRTIO0_IRQ 1
+#define VIRTIO_SLOTS 8
+#define VIRTIO_SLOT(i)     (VIRTIO0 + (i) * 0x1000L)
+#define VIRTIO_SLOT_IRQ(i) (VIRTIO0_IRQ + (i))
 #define PLIC        0x0c000000L
 #define PCIE_ECAM   0x30000000L
 #define PCIE_ECAM_SIZE 0x10000000L

@@ -36,7 +36,7 @@ kvminit(void)
   kvmmap(kpt, UART0, UART0, PGSIZE, PTE_R | PTE_W);
   if(have_sswi)
     kvmmap(kpt, SSWI, SSWI, 0x4000, PTE_R | PTE_W);
-  kvmmap(kpt, VIRTIO0, VIRTIO0, PGSIZE, PTE_R | PTE_W);
+  kvmmap(kpt, VIRTIO0, VIRTIO0, VIRTIO_SLOTS * PGSIZE, PTE_R | PTE_W);  // every virtio-mmio slot
   kvmmap(kpt, PLIC, PLIC, 0x400000, PTE_R | PTE_W);
   // PCIe: configuration space of buses 0..15 and the first 16 MiB of the
   // memory window are plenty for a handful of network cards.

@@ -140,12 +140,23 @@ def _die_with_parent():
         pass
 
 
+def view_args(sock):
+    """QEMU arguments that attach the live view's channel: a virtio console
+    (virtio-mmio slot 1, /dev/vcons in the guest) whose other end is the
+    Unix socket `sock`, where QEMU listens (scripts/view.py connects)."""
+    return ["-device", "virtio-serial-device,bus=virtio-mmio-bus.1",
+            "-chardev", "socket,id=vcons0,path=%s,server=on,wait=off" % sock,
+            "-device", "virtconsole,chardev=vcons0"]
+
+
 class Machine:
     """One booted guest. Arguments:
 
     smp         number of harts
     image       disk image to copy (default build/fs.img)
     extra_args  more QEMU arguments (network devices, ...)
+    view        attach the live view's channel: True (a socket in the
+                machine's temp directory, .view_sock) or a socket path
     boot        boot and wait for the first prompt in the constructor
     boot_timeout seconds to wait for that prompt
     """
@@ -153,7 +164,7 @@ class Machine:
     _counter = 0
 
     def __init__(self, smp=2, image=FS_IMG, kernel=KERNEL, extra_args=(),
-                 mem="256M", boot=True, boot_timeout=90):
+                 mem="256M", boot=True, boot_timeout=90, view=None):
         self.smp = smp
         kernel = os.path.abspath(kernel)   # QEMU runs in the temp directory
         image = os.path.abspath(image)
@@ -180,6 +191,11 @@ class Machine:
                 raise FileNotFoundError("%s does not exist: run make first"
                                         % os.path.relpath(path, REPO))
         shutil.copyfile(image, self.image)
+        self.view_sock = None
+        if view:
+            self.view_sock = (os.path.join(self._tmpdir, "view.sock") if view is True
+                              else os.path.abspath(view))
+            self.extra_args += view_args(self.view_sock)
         if boot:
             try:
                 self.boot(boot_timeout)
