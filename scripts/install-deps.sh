@@ -8,6 +8,7 @@
 #     graphviz, and every program or plugin a test uses. Missing ones are
 #     installed with apt-get when we are root; otherwise the script names
 #     exactly what to install and fails.
+#   * Playwright (npm) for the live view's browser test, in build/browser.
 #   * the lwIP 2.1.3 source tree, taken from Debian's *source* package
 #     `lwip`. The download is kept in build/deps/ (which `make clean`
 #     spares) and unpacked into build/lwip/lwip-2.1.3. lwIP is never
@@ -89,6 +90,33 @@ if [ ${#missing_pkgs[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}" >/dev/null ||
     die "apt-get install ${missing_pkgs[*]} failed"
 fi
+
+# ---------------------------------------------------------------- npm packages
+
+# The view's browser test drives the system's Chromium with Playwright,
+# from the npm registry: tests/browser/package.json and its lock file are
+# installed with `npm ci` into build/browser (never committed), again only
+# when the lock file differs from the one the last install used.
+browser_deps() {
+  local src="$ROOT/tests/browser" dst="$ROOT/build/browser" want
+  [ -f "$src/package-lock.json" ] || return 0
+  want=$(sha256sum "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)
+  [ "$(cat "$dst/.npm-ci-sha256" 2>/dev/null)" = "$want" ] && [ -d "$dst/node_modules" ] && return 0
+  if [ "$mode" = check ]; then
+    say "missing: Playwright in build/browser (run without --check to install it)"
+    exit 1
+  fi
+  have npm || die "npm is missing (Debian package npm)"
+  say "installing Playwright into build/browser (npm ci)"
+  mkdir -p "$dst"
+  cp "$src/package.json" "$src/package-lock.json" "$dst/"
+  (cd "$dst" && npm ci --no-audit --no-fund --loglevel=error >npm-ci.log 2>&1) || {
+    cat "$dst/npm-ci.log" >&2
+    die "npm ci in build/browser failed"
+  }
+  echo "$want" >"$dst/.npm-ci-sha256"
+}
+browser_deps
 
 # ---------------------------------------------------------------- lwIP tree
 
