@@ -106,13 +106,13 @@ corrupt(struct fault *f, mblk_t *mp)
 // Decide what happens to one data message. Fills out[] with what to send
 // now, in order; returns how many. f->lock held.
 static int
-judge(struct fault *f, struct side *s, mblk_t *mp, mblk_t *out[4])
+judge(struct fault *f, queue_t *q, struct side *s, mblk_t *mp, mblk_t *out[4])
 {
   int n = 0;
   s->seen++;
   if(fires(f, s, F_DROP)){
     s->st.dropped++;
-    freemsg(mp);
+    qdrop(q, mp, "fault: drop");   // counted where it happens, for /dev/streams
     return 0;
   }
   if(fires(f, s, F_CORRUPT)){
@@ -329,7 +329,7 @@ fault_put(queue_t *q, mblk_t *mp, int down)
   }
   mblk_t *out[4];
   acquire(&f->lock);
-  int n = judge(f, &f->side[down], mp, out);
+  int n = judge(f, q, &f->side[down], mp, out);
   release(&f->lock);
   emit(f, q, &f->side[down], out, n);
   return 0;

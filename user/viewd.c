@@ -13,7 +13,9 @@
 //   SEQ streams      the text of /dev/streams
 //   SEQ tap N        the records waiting in /dev/tap/N, as a pcap file
 //                    (read without waiting: the header alone when none)
-//   SEQ tapslot K    "tap N ..." from the tap pushed on /dev/kept/K
+//   SEQ tapshow DEV  the answer of "tap show" sent to /dev/DEV (a kept
+//                    stream, or the multiplexor above a linked one): which
+//                    /dev/tap/N the tap pushed there is
 // and gets back, for each, "@@view SEQ WHAT LEN\n" and LEN bytes; an
 // error is WHAT "err" with the message as its bytes. SEQ is the host's
 // (a number): after a reconnection the host skips answers until its own.
@@ -61,12 +63,10 @@ slurp(const char *path, int nonblock)
 }
 
 static void
-tapslot(const char *seq, const char *kept)
+tapshow(const char *seq, const char *path)
 {
-  char path[64];
-  snprintf(path, sizeof(path), "/dev/kept/%s", kept);
-  if(strchr(kept, '/') || strlen(kept) > 32){
-    reply_err(seq, kept, -EINVAL);
+  if(strncmp(path, "/dev/", 5) != 0 || strstr(path, "..")){
+    reply_err(seq, path, -EINVAL);
     return;
   }
   int fd = open(path, O_RDWR);
@@ -81,7 +81,7 @@ tapslot(const char *seq, const char *kept)
   if(r < 0)
     reply_err(seq, "tap show", r);
   else
-    reply(seq, "tapslot", answer, sc.ic_len > 0 ? sc.ic_len : 0);
+    reply(seq, "tapshow", answer, sc.ic_len > 0 ? sc.ic_len : 0);
 }
 
 static void
@@ -117,8 +117,8 @@ serve(char *line)
       reply_err(seq, path, n);
     else
       reply(seq, "tap", answer, n);
-  } else if(strcmp(argv[1], "tapslot") == 0 && argc == 3){
-    tapslot(seq, argv[2]);
+  } else if(strcmp(argv[1], "tapshow") == 0 && argc == 3){
+    tapshow(seq, argv[2]);
   } else {
     reply_err(seq, argv[1], -EINVAL);
   }
