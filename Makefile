@@ -381,3 +381,14 @@ distclean: clean
 	rm -rf $(B)
 
 -include $(KOBJS:.o=.d) $(ULIB_OBJS:.o=.d) $(UOBJS:.o=.d) $(HOST_TOOLS:=.d)
+
+# ------------------------------------------------------------ live view
+# `make view`: boot a guest as `make qemu` does (its console is this
+# terminal), with the view's own channel attached (a virtio console, not
+# the network), and serve the live stack on 127.0.0.1 at the address it
+# prints (scripts/view.py; docs/view.md). VIEWARGS passes options.
+VIEWARGS ?=
+.PHONY: view
+view: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) scripts/view.py $(VIEWARGS) --run $(QEMU) $(QEMUOPTS)

@@ -12,7 +12,9 @@ there is no Linux peer. Every guest's link is recorded by QEMU's
 filter-dump into build/lan/guestN.pcap (open with tshark or Wireshark).
 
 Each guest's console listens on 127.0.0.1:PORT (printed): connect with
-`nc 127.0.0.1 PORT` (or telnet). Ctrl-C stops the guests and removes the
+`nc 127.0.0.1 PORT` (or telnet). `scripts/view.py --lan` shows every
+guest's stack live in the browser (over build/lan/viewN.sock, not the
+LAN). Ctrl-C stops the guests and removes the
 namespaces. (The test suite builds the same LANs: tests/lan.py.)
 """
 
@@ -60,7 +62,8 @@ def main():
                    "-global", "virtio-mmio.force-legacy=false",
                    "-drive", "file=%s,if=none,format=raw,id=x0" % image,
                    "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
-                   ] + lan.guest_args(node)
+                   ] + lan.guest_args(node) + qemu.view_args(
+                       os.path.join(pcaps, "view%d.sock" % node))   # scripts/view.py --lan
             if lan.root:
                 cmd = ["ip", "netns", "exec", lan.lan_ns] + cmd
             procs.append(subprocess.Popen(cmd))

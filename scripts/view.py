@@ -230,22 +230,29 @@ def node_label(sd, pos, color):
             rows.append('<TR><TD COLSPAN="3"><FONT COLOR="red">%s: %d drops (%s)</FONT></TD></TR>'
                         % (side, q["drops"], html.escape(why)))
     full = w.get("full") == 1 or r.get("full") == 1
-    return ('<<TABLE BORDER="%d" COLOR="red" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">'
-            '%s</TABLE>>' % (2 if full else 0, "".join(rows)))
+    # a blocked queue's module gets a red frame (its cells keep theirs)
+    table = ('<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">%s</TABLE>'
+             % "".join(rows))
+    if full:
+        table = ('<TABLE BORDER="2" COLOR="red" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+                 '<TR><TD>%s</TD></TR></TABLE>' % table.replace(
+                     '<TABLE BORDER="0" CELLBORDER="1"', '<TABLE BORDER="0" COLOR="black" CELLBORDER="1"', 1))
+    return "<%s>" % table
 
 
 def edge_attrs(rate, dirname, color):
     msgs, nbytes = (rate[0], rate[1]) if rate else (0.0, 0.0)
     width = 1.0 + min(7.0, 2.0 * math.log10(1 + msgs))
-    label = "%s/s\\n%s/s" % (human(msgs, "msg"), human(nbytes, "B"))
+    label = "%s %s/s\\n%s/s" % ("\u2193" if dirname == "down" else "\u2191",
+                               human(msgs, "msg"), human(nbytes, "B"))
     return 'label="%s", penwidth=%.1f, color="%s"' % (
         label, width, color if msgs > 0 else "gray70")
 
 
 def to_dot(snap, rate):
-    out = ['digraph streams {', '  rankdir=TB; newrank=true;',
+    out = ['digraph streams {', '  rankdir=TB; newrank=true; ranksep=0.3; nodesep=0.4;',
            '  node [shape=plaintext, fontname="monospace", fontsize=10];',
-           '  edge [fontname="monospace", fontsize=9];']
+           '  edge [fontname="monospace", fontsize=8];']
     h = snap["head"]
     out.append('  label="streams %s  mblks %s  dblks %s  links %s  svcruns %s";' % (
         h.get("n", "?"), h.get("mblks", "?"), h.get("dblks", "?"), h.get("links", "?"),
@@ -328,6 +335,7 @@ class TapWatch:
         self.total = 0
         self.decoded = []
         self.dirty = False
+        self.busy = None
 
     def add(self, pcap):
         if len(pcap) < 24:
@@ -345,28 +353,40 @@ class TapWatch:
         self.records = self.records[-TAP_FRAMES:]
 
     def decode(self, tmpdir):
-        if not self.dirty or not self.header:
-            return self.decoded
-        self.dirty = False
+        """The decoded frames; tshark (slow to start) runs in a thread of
+        its own so that the graph never waits for it."""
+        if self.dirty and self.header and not (self.busy and self.busy.is_alive()):
+            self.dirty = False
+            snapshot = self.header + b"".join(self.records)
+            first = self.total - len(self.records)
+            self.busy = threading.Thread(target=self.run_tshark, args=(tmpdir, snapshot, first),
+                                         daemon=True)
+            self.busy.start()
+        return self.decoded
+
+    def run_tshark(self, tmpdir, pcap, first):
+        try:
+            self.decoded = self.tshark(tmpdir, pcap, first)
+        except (OSError, subprocess.SubprocessError) as e:
+            self.decoded = [{"no": "", "proto": "", "info": "tshark: %s" % e}]
+
+    def tshark(self, tmpdir, pcap, first):
         path = os.path.join(tmpdir, "tap%d.pcap" % self.slot)
         with open(path, "wb") as f:
-            f.write(self.header + b"".join(self.records))
+            f.write(pcap)
         if shutil.which("tshark") is None:
-            self.decoded = [{"no": "", "proto": "", "info": "tshark is missing (Debian package tshark)"}]
-            return self.decoded
+            return [{"no": "", "proto": "", "info": "tshark is missing (Debian package tshark)"}]
         args = ["tshark", "-r", path, "-T", "fields", "-E", "separator=\t",
                 "-e", "frame.number", "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"]
         if os.path.exists(DISSECTOR):
             args[1:1] = ["-X", "lua_script:" + DISSECTOR]
         p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                            timeout=20)
-        first = self.total - len(self.records)
         rows = []
         for line in p.stdout.splitlines():
             w = line.split("\t")
             if len(w) >= 3 and w[0].isdigit():
                 rows.append({"no": first + int(w[0]), "proto": w[1], "info": w[2]})
-        self.decoded = rows
         return rows
 
 
@@ -581,12 +601,18 @@ def make_handler(guests):
     return Handler
 
 
+def guest_name(sock):
+    """build/lan/view2.sock -> guest2; other sockets by their file name."""
+    base = os.path.splitext(os.path.basename(sock))[0]
+    return re.sub(r"^view(\d+)$", r"guest\1", base)
+
+
 class ViewServer:
     """The page and its guests: start() serves, close() stops."""
 
     def __init__(self, socks, port=0, taps=True):
-        self.guests = [Guest(os.path.splitext(os.path.basename(s))[0] if len(socks) > 1
-                             else "guest", s, taps) for s in socks]
+        self.guests = [Guest(guest_name(s) if len(socks) > 1 else "guest", s, taps)
+                       for s in socks]
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), make_handler(self.guests))
         self.httpd.daemon_threads = True
         self.url = "http://127.0.0.1:%d/" % self.httpd.server_address[1]

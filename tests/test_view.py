@@ -10,6 +10,7 @@ and watches the page change without a reload:
   - `push /dev/kept/net0 fault` appears within 2 s;
   - with `netctl /dev/eth fault drop 1.0` (no frame leaves the guest) the
     page still updates and shows the fault module's drops;
+  - a tap pushed shows its last frames, decoded by tshark (FiSh too);
   - a screenshot is a PNG of the viewport's size with more than a few
     colours (parsed here with zlib);
   - when the view has gone, the guest's counters are back at boot.
@@ -34,7 +35,7 @@ NET = ["-netdev", "user,id=n0",
        "-device", "e1000,netdev=n0,bus=pcie.0,romfile=,mac=52:54:00:12:34:56"]
 PLAYWRIGHT = os.path.join(REPO, "build", "browser", "node_modules", "playwright-core")
 DRIVER = os.path.join(REPO, "tests", "browser", "drive.js")
-WIDTH, HEIGHT = 1280, 900
+WIDTH, HEIGHT = 1400, 1100
 SHOT = os.path.join(REPO, "build", "view-test.png")
 MODULES = ("e1000", "eth", "arp", "ip", "tcp", "fish")
 
@@ -156,6 +157,12 @@ FAULT_DROPS = """(() => {
   return n && /fault: drop/.test(n.textContent) ? n.textContent.trim() : null;
 })()"""
 
+TAP_FRAMES = """(() => {
+  const t = document.querySelector('#taps .tap pre');
+  return t && /Echo \\(ping\\) request/.test(t.textContent) && /FiSh/.test(t.textContent)
+    && /PING/.test(t.textContent) ? t.textContent : null;
+})()"""
+
 
 def test_live_view(h):
     need_browser(h)
@@ -165,7 +172,8 @@ def test_live_view(h):
     view, url = start_view(m.view_sock)
     b = Browser()
     try:
-        r = b.do(op="open", url=url, width=WIDTH, height=HEIGHT)
+        r = b.do(op="open", url=url, width=WIDTH, height=HEIGHT,
+                 timeout=int(harness.scaled(30) * 1000))
         assert r["ok"], "the page did not open: %s" % r
         r = b.wait("(() => { const n = %s; return %s.every(x => n.includes(x)) && n; })()"
                    % (NODE_NAMES, json.dumps(list(MODULES))), harness.scaled(15))
@@ -202,6 +210,14 @@ def test_live_view(h):
                    harness.scaled(5))
         h.check("drops_listed_by_reason", r["ok"], r.get("error", ""))
 
+        # a tap above the fault: its last frames beside the graph, decoded
+        # by tshark, FiSh by the project's dissector
+        m.run("push /dev/kept/net0 tap", timeout=harness.scaled(20))
+        m.run("ping -c 2 -i 50 -W 200 10.0.2.2", timeout=harness.scaled(30))
+        m.run("cat /dev/fish/ping", timeout=harness.scaled(30))
+        r = b.wait(TAP_FRAMES, harness.scaled(10))
+        h.check("tap_frames_decoded", r["ok"], r.get("error", ""))
+
         os.makedirs(os.path.dirname(SHOT), exist_ok=True)
         r = b.do(op="shot", path=SHOT)
         assert r["ok"], "no screenshot: %s" % r
@@ -209,10 +225,13 @@ def test_live_view(h):
         h.check("screenshot_size", (w, ht) == (WIDTH, HEIGHT), "%dx%d" % (w, ht))
         h.check("screenshot_not_blank", ncol >= 16, "%d colours" % ncol)
 
-        m.run("push -p /dev/kept/net0", timeout=harness.scaled(20))
+        m.run("push -p /dev/kept/net0; push -p /dev/kept/net0", timeout=harness.scaled(20))
         r = b.wait("document.querySelector('#graph g.node[id^=\"q-fault-\"]') === null",
                    harness.scaled(5))
         h.check("pop_disappears", r["ok"], r.get("error", ""))
+        # a popped tap keeps what the view did not read for one last reader
+        m.run("cat %s > /dev/null" % " ".join("/dev/tap/%d" % i for i in range(8)),
+              timeout=harness.scaled(20))
     finally:
         b.close()
         view.terminate()

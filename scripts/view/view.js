@@ -94,6 +94,8 @@ setInterval(() => {
   }
 }, 1000);
 
+$("fit").onchange = () => $("graph").classList.toggle("fit", $("fit").checked);
+
 fetch("guests.json").then((r) => r.json()).then((guests) => {
   const sel = $("guest");
   for (const g of guests) sel.appendChild(text("option", g));

@@ -2,7 +2,7 @@
 // tests/test_view.py. One JSON request per line on stdin, one JSON answer
 // per line on stdout, so the Python test interleaves browser checks with
 // what it types at the guest's console:
-//   {"op": "open", "url": U, "width": W, "height": H}
+//   {"op": "open", "url": U, "width": W, "height": H, "timeout": MS}
 //   {"op": "wait", "js": EXPR, "timeout": MS}  until EXPR is truthy: its value
 //   {"op": "eval", "js": EXPR}                 EXPR's value
 //   {"op": "shot", "path": FILE}               a PNG of the viewport
@@ -33,7 +33,7 @@ async function handle(req) {
       });
       page = await browser.newPage({ viewport: { width: req.width, height: req.height } });
       page.on("pageerror", (e) => process.stderr.write("page error: " + e + "\n"));
-      await page.goto(req.url, { waitUntil: "load" });
+      await page.goto(req.url, { waitUntil: "domcontentloaded", timeout: req.timeout || 30000 });
       return { ok: true, ms: Date.now() - t0 };
     }
     case "wait": {
