@@ -391,4 +391,6 @@ VIEWARGS ?=
 .PHONY: view
 view: deps
 	@$(MAKE) --no-print-directory all
+	@$(if $(findstring hostfwd=tcp:127.0.0.1:$(CHATPORT)-,$(NETOPTS)),$(PYTHON) scripts/port-free.py $(CHATPORT))
+	@echo "*** booting with $(SMP) hart(s); quit with Ctrl-A X"
 	@$(PYTHON) scripts/view.py $(VIEWARGS) --run $(QEMU) $(QEMUOPTS)

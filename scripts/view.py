@@ -32,6 +32,7 @@ import json
 import math
 import os
 import queue
+import random
 import re
 import shutil
 import socket
@@ -67,7 +68,8 @@ class Channel:
         self.path = path
         self.sock = None
         self.buf = b""
-        self.seq = 0
+        # not 0: answers meant for an earlier view process are told apart too
+        self.seq = random.randrange(1, 1 << 30)
 
     def close(self):
         if self.sock:

@@ -7,6 +7,7 @@ and watches the page change without a reload:
 
   - the modules of the default stack are drawn;
   - during a ping flood the eth-e1000 edge shows a non-zero rate;
+  - a TCP conversation appears as a stream, and goes when it ends;
   - `push /dev/kept/net0 fault` appears within 2 s;
   - with `netctl /dev/eth fault drop 1.0` (no frame leaves the guest) the
     page still updates and shows the fault module's drops;
@@ -19,6 +20,7 @@ and watches the page change without a reload:
 import json
 import os
 import re
+import socket
 import struct
 import subprocess
 import sys
@@ -157,6 +159,8 @@ FAULT_DROPS = """(() => {
   return n && /fault: drop/.test(n.textContent) ? n.textContent.trim() : null;
 })()"""
 
+TCP_STREAM = ("[...document.querySelectorAll('#graph g.cluster')]"
+              ".some(c => /stream \\d+: \\/dev\\/tcp/.test(c.textContent))")
 TAP_FRAMES = """(() => {
   const t = document.querySelector('#taps .tap pre');
   return t && /Echo \\(ping\\) request/.test(t.textContent) && /FiSh/.test(t.textContent)
@@ -185,6 +189,24 @@ def test_live_view(h):
         h.check("flood_rate_on_eth_e1000", r["ok"], r.get("error", ""))
         m.wait_for("2000 packets transmitted", harness.scaled(120))
         m.wait_for(qemu.PROMPT, harness.scaled(10), start=len(m.console) - 3)
+
+        # a new TCP conversation is a new stream on the page, and goes
+        # with the connection (the host closes first: no TIME_WAIT here)
+        h.check("no_tcp_stream_before", b.do(op="eval", js=TCP_STREAM)["value"] is False)
+        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        srv.settimeout(harness.scaled(20))
+        start = len(m.console)
+        m.send("nc 10.0.2.2 %d\n" % srv.getsockname()[1])
+        conn, _ = srv.accept()
+        r = b.wait(TCP_STREAM, harness.scaled(5))
+        h.check("tcp_conversation_appears", r["ok"], r.get("error", ""))
+        conn.close()
+        srv.close()
+        m.wait_for(qemu.PROMPT, harness.scaled(20), start=start)
+        r = b.wait("!" + TCP_STREAM, harness.scaled(5))
+        h.check("tcp_conversation_goes", r["ok"], r.get("error", ""))
 
         # a module pushed at the console appears without a reload, in 2 s
         m.run("push /dev/kept/net0 fault", timeout=harness.scaled(20))
