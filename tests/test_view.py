@@ -184,10 +184,15 @@ def test_live_view(h):
         h.check("default_stack_drawn", r["ok"], r.get("error") or r.get("value"))
 
         # a ping flood from the guest to the host: the card's edge moves
-        m.send("ping -c 2000 -i 1 -q 10.0.2.2\n")
+        m.send("ping -c 3000 -i 0 -q 10.0.2.2\n")
         r = b.wait(EDGE_RATE, harness.scaled(15))
         h.check("flood_rate_on_eth_e1000", r["ok"], r.get("error", ""))
-        m.wait_for("2000 packets transmitted", harness.scaled(120))
+        seq0 = b.do(op="eval", js=SEQ)["value"]
+        r = b.wait("%s >= %d && %s" % (SEQ, seq0 + 4, EDGE_RATE), harness.scaled(10))
+        h.check("updates_during_flood", r["ok"], r.get("error", ""))
+        done = m.wait_for(re.compile(r"3000 packets transmitted, (\d+) received"),
+                          harness.scaled(120))
+        h.check("flood_was_a_flood", int(done.group(1)) > 0, done.group(0))
         m.wait_for(qemu.PROMPT, harness.scaled(10), start=len(m.console) - 3)
 
         # a new TCP conversation is a new stream on the page, and goes
