@@ -265,3 +265,48 @@ def test_live_view(h):
         view.wait(timeout=20)
     d, now = leakcheck.wait_back(m, base, harness.scaled(30))
     h.check("counters_at_boot_baseline", not d, "; ".join(d))
+
+
+LISTING = """streams n=1 mblks=3 dblks=3 links=1 kept=1 svcruns=10 allocfail=0
+stream id=1 dev=e1000 minor=0 refs=2 mods=1 kept=net0 flags=linked
+queue stream=1 pos=0 name=eth side=r msgs=10 bytes=600 drops=0 depth=0 qbytes=0 hiwat=32768 lowat=8192 full=0
+queue stream=1 pos=0 name=eth side=w msgs=0 bytes=0 drops=0 depth=0 qbytes=0 hiwat=32768 lowat=8192 full=0
+queue stream=1 pos=1 name=fault side=r msgs=10 bytes=600 drops=0 depth=0 qbytes=0 hiwat=65536 lowat=16384 full=0
+queue stream=1 pos=1 name=fault side=w msgs=%d bytes=%d drops=%d depth=0 qbytes=0 hiwat=65536 lowat=16384 full=0 why="fault: drop"
+queue stream=1 pos=2 name=e1000 side=r msgs=10 bytes=600 drops=0 depth=0 qbytes=0 hiwat=65536 lowat=16384 full=0
+queue stream=1 pos=2 name=e1000 side=w msgs=5 bytes=300 drops=0 depth=3 qbytes=%d hiwat=65536 lowat=16384 full=%d
+link id=1 mux=eth lower=1 persistent=1 ctl=0
+"""
+
+
+def test_render_rates_full_drops(h):
+    """No guest: two listings a second apart, drawn as the page gets them.
+    The rate on an edge, a full queue and drops by reason must show."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "view", os.path.join(REPO, "scripts", "view.py"))
+    view = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(view)
+    deps.need(h, "graphviz")
+    old = view.parse_listing(LISTING % (100, 6000, 0, 0, 0))
+    new = view.parse_listing(LISTING % (300, 18000, 7, 65536, 1))
+    rates = view.rates([(10.0, old)], new, 11.0)
+    dot = view.to_dot(new, rates)
+    svg = view.render(dot)
+    edge = re.search(r'<g id="e&#45;eth&#45;fault&#45;down&#45;s1" class="edge">(.*?)</g>',
+                     svg, re.S)
+    h.check("edge_rate", edge and "200 msg/s" in edge.group(1) and "12.0 kB/s" in edge.group(1),
+            edge.group(1)[-300:] if edge else "no edge e-eth-fault-down-s1")
+    width = re.search(r'stroke-width="([\d.]+)"', edge.group(1)) if edge else None
+    h.check("edge_width_follows_rate", width and float(width.group(1)) > 2, repr(width))
+    node = re.search(r'<g id="q&#45;e1000&#45;s1&#45;p2" class="node ([^"]*)">(.*?)</g>',
+                     svg, re.S)
+    h.check("full_queue_marked", node and "full" in node.group(1).split()
+            and "FULL" in node.group(2) and 'stroke="red"' in node.group(2),
+            node.group(0)[:300] if node else "no node q-e1000-s1-p2")
+    fault = re.search(r'<g id="q&#45;fault&#45;s1&#45;p1" class="node ([^"]*)">(.*?)</g>',
+                      svg, re.S)
+    h.check("drops_with_reason", fault and "drops" in fault.group(1).split()
+            and "w: 7 drops (fault: drop)" in fault.group(2),
+            fault.group(0)[:300] if fault else "no node q-fault-s1-p1")
+    h.check("link_drawn", 'id="link&#45;1"' in svg, "no link-1 in the SVG")
