@@ -260,7 +260,6 @@ def to_dot(snap, rate):
         h.get("n", "?"), h.get("mblks", "?"), h.get("dblks", "?"), h.get("links", "?"),
         h.get("svcruns", "?")))
     muxes = {l["mux"] for l in snap["links"]}
-    bottoms = {}
     for sd in snap["streams"]:
         sid = sd["id"]
         if sd["busy"] or not sd["queues"]:
@@ -295,7 +294,6 @@ def to_dot(snap, rate):
                 sid, pos + 1, sid, pos, ident(down), ident(up), sid,
                 edge_attrs(ru, "up", "darkgreen")))
         out.append('  }')
-        bottoms[sid] = npos - 1
         if sd["dev"] in muxes:
             out.append('  s%dq%d -> mux_%s [style=dotted, arrowhead=none];' % (
                 sid, npos - 1, ident(sd["dev"])))
