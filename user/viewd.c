@@ -13,9 +13,9 @@
 //   SEQ streams      the text of /dev/streams
 //   SEQ tap N        the records waiting in /dev/tap/N, as a pcap file
 //                    (read without waiting: the header alone when none)
-//   SEQ tapshow DEV  the answer of "tap show" sent to /dev/DEV (a kept
-//                    stream, or the multiplexor above a linked one): which
-//                    /dev/tap/N the tap pushed there is
+//   SEQ tapshow PATH the answer of "tap show" sent to PATH, a file under
+//                    /dev (a kept stream, or the multiplexor above a linked
+//                    one): which /dev/tap/N the tap pushed there is
 // and gets back, for each, "@@view SEQ WHAT LEN\n" and LEN bytes; an
 // error is WHAT "err" with the message as its bytes. SEQ is the host's
 // (a number): after a reconnection the host skips answers until its own.
