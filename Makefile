@@ -82,10 +82,12 @@ KERNEL := $(B)/kernel/kernel
 ULIB_SRCS := $(wildcard user/lib/*.c user/lib/*.S)
 ULIB_OBJS := $(patsubst %,$(B)/%.o,$(basename $(ULIB_SRCS)))
 
-# Every user/*.c, tests/guest/*.c and tests/bench/*.c is a program of its
-# own, installed as /bin/NAME; its binary is build/user/_NAME. A program
-# that has grown several concerns is a directory user/NAME/ (any folder
-# of user/ but lib/): all its files make one program, /bin/NAME.
+# Every user/*.c is a command of its own, installed as /bin/NAME; its
+# binary is build/user/_NAME. A program that has grown several concerns
+# is a directory user/NAME/ (any folder of user/ but lib/): all its files
+# make one program, /bin/NAME. Test and bench programs (tests/guest/*.c,
+# tests/bench/*.c) are built the same way but installed as /test/NAME,
+# so that /bin holds only what a user types.
 prog = $(patsubst %.c,$(B)/user/_%,$(notdir $(1)))
 USER_PROGS  := $(call prog,$(wildcard user/*.c))
 USER_DIRS   := $(sort $(patsubst user/%/,%,$(filter-out user/lib/,$(dir $(wildcard user/*/*.c)))))
@@ -93,7 +95,9 @@ DIR_PROGS   := $(patsubst %,$(B)/user/_%,$(USER_DIRS))
 dir_objs     = $(patsubst %.c,$(B)/%.o,$(wildcard user/$(1)/*.c))
 GUEST_PROGS := $(call prog,$(wildcard tests/guest/*.c))
 BENCH_PROGS := $(call prog,$(wildcard tests/bench/*.c))
-UPROGS      := $(USER_PROGS) $(DIR_PROGS) $(GUEST_PROGS) $(BENCH_PROGS)
+CMD_PROGS   := $(USER_PROGS) $(DIR_PROGS)
+TEST_PROGS  := $(GUEST_PROGS) $(BENCH_PROGS)
+UPROGS      := $(CMD_PROGS) $(TEST_PROGS)
 UOBJS       := $(patsubst %,$(B)/%.o,$(basename $(wildcard user/*.c user/*/*.c tests/guest/*.c tests/bench/*.c)))
 
 # ------------------------------------------------------------ lwIP
@@ -157,8 +161,9 @@ FS_EXTRA     += /COPYING.lwip=$(LWIP_COPYING)
 FS_EXTRA_HOST := $(foreach e,$(FS_EXTRA),$(word 2,$(subst =, ,$(e))))
 
 # One quoted shell word per spec line; directories before their files.
-FS_SPEC_LINES := 'dir /bin' 'dir /etc' 'dir /share' 'dir /dev' \
-	$(foreach p,$(UPROGS),'file /bin/$(patsubst _%,%,$(notdir $(p))) $(p)') \
+FS_SPEC_LINES := 'dir /bin' 'dir /test' 'dir /etc' 'dir /share' 'dir /dev' \
+	$(foreach p,$(CMD_PROGS),'file /bin/$(patsubst _%,%,$(notdir $(p))) $(p)') \
+	$(foreach p,$(TEST_PROGS),'file /test/$(patsubst _%,%,$(notdir $(p))) $(p)') \
 	$(foreach f,$(ETC_FILES),'file /etc/$(notdir $(f)) $(f)') \
 	$(foreach f,$(SHARE_FILES),'file /share/$(notdir $(f)) $(f)') \
 	'file /README README.md' \

@@ -23,6 +23,7 @@ FAIL_RE = re.compile(r"^FAIL ([^\s:]+):?\s*(.*)$")
 DONE_RE = re.compile(r"^DONE (\S+)\s*$")
 
 DEFAULT_PROGRAM_TIMEOUT = 120   # seconds, per guest test program
+TEST_DIR = "/test"              # where the image keeps tests/guest and tests/bench programs
 # Slow machines (or sanitizer builds) can stretch every deadline.
 TIMEOUT_SCALE = float(os.environ.get("TEST_TIMEOUT_SCALE", "1"))
 
@@ -115,6 +116,13 @@ def source_option(path, key):
     return None
 
 
+def test_path(name):
+    """Guest path of a test or bench program (the Makefile installs
+    tests/guest/NAME.c and tests/bench/NAME.c as /test/NAME; /bin holds
+    only the commands of user/)."""
+    return "%s/%s" % (TEST_DIR, name)
+
+
 def program_timeout(name):
     """Per-program deadline: `// GUESTTEST-TIMEOUT: seconds` in its source."""
     for d in ("tests/guest", "tests/bench", "user"):
@@ -128,13 +136,13 @@ def program_timeout(name):
 
 
 def run_guest_program(results, machine, prefix, name, args="", timeout=None):
-    """Run /bin/NAME on a booted machine and record its checks under
+    """Run /test/NAME on a booted machine and record its checks under
     PREFIX/NAME/. A crash, hang, missing DONE line or a failing exit
     status without any FAIL line is recorded as a failure of the program
     itself. Raises qemu.GuestError if the machine died (caller reboots)."""
     timeout = timeout or program_timeout(name)
     tag = "%s/%s" % (prefix, name)
-    cmd = "/bin/%s%s" % (name, " " + args if args else "")
+    cmd = "%s%s" % (test_path(name), " " + args if args else "")
     try:
         r = machine.run(cmd, timeout=timeout)
     except qemu.GuestError as e:

@@ -8,7 +8,7 @@ Runs, in order, printing one line per result:
   2. for each hart count (default 1 and 2), on one booted guest:
      every test module tests/test_*.py (its `test_*(h)` functions get a
      harness.Harness), then every guest test program tests/guest/P*.c
-     for P in GUEST_PREFIXES (ut_, st_) as /bin/P*, whose PASS/FAIL/DONE
+     for P in GUEST_PREFIXES (ut_, st_) as /test/P*, whose PASS/FAIL/DONE
      lines are parsed; then the kernel's resource counters (sysinfo) must
      be back at what they were right after boot, on every guest of the
      round (a module's own machine waits, idle, for this moment), then

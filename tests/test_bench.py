@@ -15,7 +15,7 @@ SMP = (2,)     # one smoke run is enough; figures are not checked
 
 
 def test_bench_kernel_runs(h):
-    r = h.run("/bin/bench_kernel 50", timeout=120)
+    r = h.run("/test/bench_kernel 50", timeout=120)
     assert r.status == 0, "exit status %d: %r" % (r.status, r.output[-300:])
     b = bench.parse_bench(r.output)
     assert set(b) >= {"getpid", "pipe"}, "BENCH lines missing in %r" % r.output

@@ -102,7 +102,7 @@ def test_guide_module_works(h):
             guest = [os.path.splitext(os.path.basename(p))[0] for p in files
                      if p.startswith("tests/guest/")]
             for name in guest:
-                r = m.run("/bin/%s" % name, timeout=60)
+                r = m.run("/test/%s" % name, timeout=60)
                 h.check("guest_test_" + name, "DONE %s" % name in r.output and
                         "FAIL" not in r.output and r.status == 0, r.output[-500:])
         finally:

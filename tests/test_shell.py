@@ -101,3 +101,48 @@ def test_sleep_refuses_what_is_not_seconds(h):
         r = h.run("sleep '%s'" % arg if arg == "" else "sleep %s" % arg)
         assert r.status == 2, "sleep %r: status %r, output %r" % (arg, r.status, r.output)
         assert "usage" in r.output or "not a number of seconds" in r.output, r.output
+
+
+def sources(*dirs):
+    """Program names the Makefile builds from DIRS: NAME.c, and for user/
+    also every folder NAME/ but lib/ (one program per folder)."""
+    names = set()
+    for d in dirs:
+        for e in os.listdir(os.path.join(REPO, d)):
+            p = os.path.join(REPO, d, e)
+            if e.endswith(".c"):
+                names.add(e[:-2])
+            elif d == "user" and e != "lib" and os.path.isdir(p) and \
+                    any(f.endswith(".c") for f in os.listdir(p)):
+                names.add(e)
+    return names
+
+
+def listing(h, path):
+    r = h.run("ls " + path)
+    expect(r)
+    return set(r.output.split()) - {".", ".."}
+
+
+def test_bin_holds_commands_test_holds_tests(h):
+    # /bin lists what a user types (user/); test and bench programs live
+    # in /test, run there by full path.
+    tests = sources("tests/guest", "tests/bench")
+    commands = sources("user")
+    assert tests and commands and not tests & commands, \
+        "a name is both a command and a test program: %r" % sorted(tests & commands)
+    binl, testl = listing(h, "/bin"), listing(h, "/test")
+    assert not binl & tests, "test programs in /bin: %s" % " ".join(sorted(binl & tests))
+    assert binl == commands, "/bin lacks %r, has extra %r" % (
+        sorted(commands - binl), sorted(binl - commands))
+    assert testl == tests, "/test lacks %r, has extra %r" % (
+        sorted(tests - testl), sorted(testl - tests))
+
+
+def test_test_program_by_full_path(h):
+    # The shell looks bare names up in /bin only; a path runs as given.
+    r = h.run("/test/bench_kernel -x")
+    expect(r, status=2)
+    assert "usage: bench_kernel" in r.output, r.output
+    r = h.run("bench_kernel -x")
+    assert r.status == 127 and "sh: bench_kernel: not found" in r.output, r.output

@@ -116,7 +116,7 @@ def test_dot_renders(h):
 
 
 def test_bench_runs(h):
-    r = h.run("/bin/bench_streams 20", timeout=300)
+    r = h.run("/test/bench_streams 20", timeout=300)
     out = ok(r, "bench_streams")
     names = re.findall(r"^BENCH (\S+) (\d+) (\S+)$", out, re.M)
     got = {n for n, _, _ in names}

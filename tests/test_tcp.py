@@ -351,7 +351,7 @@ def test_64_connections_echo(h):
     m = h.machine
     n, size = 64, 256 * 1024
     base, _ = settle(m, {"conversations": 0, "active": 0})
-    bg = Bg(m, "tcp_tool serve %d %d 4" % (GUEST_SRV, n))
+    bg = Bg(m, "/test/tcp_tool serve %d %d 4" % (GUEST_SRV, n))
     bg.wait_for("tcp_tool: listening on %d" % GUEST_SRV, 20)
     t0 = time.monotonic()
     res = run_clients(HOST_SRV, n, size, 300)
@@ -392,7 +392,7 @@ def test_dead_peer_keepalive(h):
     m = h.machine
     release = threading.Event()
     srv = HostServer(handler=lambda c: release.wait(T(60)))
-    bg = Bg(m, "tcp_tool hold 10.0.2.2!%d 1000 500 3" % srv.port)
+    bg = Bg(m, "/test/tcp_tool hold 10.0.2.2!%d 1000 500 3" % srv.port)
     try:
         bg.wait_for("tcp_tool: connected", 20)
         assert srv.accepted.wait(T(20)), "host never saw the connection"
@@ -541,7 +541,7 @@ def test_hostile_segments_lan(h):
     with lanlib.Lan(smp=h.smp) as net:
         m = net.guest(1)
         guest = lanlib.guest_addr(1)
-        bg = Bg(m, "tcp_tool serve %d 2 2" % GUEST_SRV)
+        bg = Bg(m, "/test/tcp_tool serve %d 2 2" % GUEST_SRV)
         bg.wait_for("tcp_tool: listening on %d" % GUEST_SRV, 20)
         r = net.peer_run(["python3", "-c", ECHO_CLIENT, guest, str(GUEST_SRV)], timeout=T(120))
         assert "echo ok" in r.stdout, "echo before the attack: %r" % r.stdout[-300:]
@@ -662,7 +662,7 @@ def test_connect_burst_lan(h):
         m = net.guest(1)
         base = leakcheck.read(m)
         guest = lanlib.guest_addr(1)
-        bg = Bg(m, "tcp_burst %d" % GUEST_SRV)
+        bg = Bg(m, "/test/tcp_burst %d" % GUEST_SRV)
         bg.wait_for("tcp_burst: listening on %d" % GUEST_SRV, 20)
         r = net.peer_run(["python3", "-c", BURST, guest, str(GUEST_SRV), str(n), str(T(120))],
                          timeout=T(240))

@@ -4,7 +4,7 @@
 Measures, on the hart count given with --smp:
   * boot time: QEMU start to the first shell prompt, median of 5 boots;
   * pipe throughput and getpid round trip, from the guest program
-    /bin/bench_kernel (tests/bench/bench_kernel.c), which prints
+    /test/bench_kernel (tests/bench/bench_kernel.c), which prints
     `BENCH <what> key=value ...` lines.
 Appends one row to the table in docs/perf.md (date, harts, figures),
 keeping earlier rows, so the file shows how the numbers move over time.
@@ -80,7 +80,7 @@ def measure(smp, min_ms):
         else:
             last = m
     try:
-        r = last.run("/bin/bench_kernel %d" % min_ms, timeout=600)
+        r = last.run("/test/bench_kernel %d" % min_ms, timeout=600)
     finally:
         last.close()
     print(r.output, end="", flush=True)

@@ -71,10 +71,10 @@ def summary(times):
 def tcp_pingpong(m, port, rounds):
     """One-byte round trips to the guest's `bench_tcp echo 7000` (None if
     the program is not in the image). Returns the list of seconds."""
-    if m.run("ls /bin/bench_tcp", timeout=30).status != 0:
+    if m.run("ls /test/bench_tcp", timeout=30).status != 0:
         return None
     start = len(m.console)
-    m.send("bench_tcp echo 7000; echo __BCHAT=$?__\n")
+    m.send("/test/bench_tcp echo 7000; echo __BCHAT=$?__\n")
     m.wait_for("listening on 7000", 30, start=start, what="bench_tcp echo")
     times = []
     with socket.create_connection(("127.0.0.1", port), timeout=60) as s:

@@ -50,9 +50,9 @@ def raw_rate(l):
     """frames/s and MB/s of 1514-byte frames from guest 1 to guest 2."""
     tx = l.guest(1, net="none")
     rx = l.guest(2, net="none")
-    rx.send("bench_frames rx 10\n")
-    rx.wait_for("bench_frames rx 10\n", 10)
-    r = tx.run("bench_frames tx %s 1514 20000" % lanlib.guest_mac(2), timeout=300)
+    rx.send("/test/bench_frames rx 10\n")
+    rx.wait_for("/test/bench_frames rx 10\n", 10)
+    r = tx.run("/test/bench_frames tx %s 1514 20000" % lanlib.guest_mac(2), timeout=300)
     g = re.search(r"BENCH frames_tx size=\d+ frames=(\d+) us=(\d+)", r.output)
     mm = rx.wait_for(re.compile(r"BENCH frames_rx frames=(\d+) bytes=(\d+) us=(\d+)"), 60)
     sent, sus = int(g.group(1)), int(g.group(2))

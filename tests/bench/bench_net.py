@@ -78,7 +78,7 @@ def frame_rates(l):
         rx = l.peer_popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True)
         assert rx.stdout.readline().strip() == "ready"
         count = 20000 if size == 1514 else 40000
-        r = m.run("bench_frames tx %s %d %d" % (peer_mac, size, count), timeout=300)
+        r = m.run("/test/bench_frames tx %s %d %d" % (peer_mac, size, count), timeout=300)
         g = re.search(r"BENCH frames_tx size=\d+ frames=(\d+) us=(\d+)", r.output)
         got = rx.communicate(timeout=60)[0]
         h = re.search(r"got (\d+) (\d+) ([\d.]+)", got)
@@ -89,8 +89,8 @@ def frame_rates(l):
         # is the figure (as the anchor figures of small kernels are).
         best, last = 0, (0, 0)
         for rate in RATES:
-            m.send("bench_frames rx %d\n" % (PACE_S + 3))
-            m.wait_for("bench_frames rx %d\n" % (PACE_S + 3), 10)
+            m.send("/test/bench_frames rx %d\n" % (PACE_S + 3))
+            m.wait_for("/test/bench_frames rx %d\n" % (PACE_S + 3), 10)
             tx = l.peer_run([sys.executable, "-c", PACED, lanlib.guest_mac(1), str(size),
                              str(rate), str(PACE_S)], timeout=60, check=True)
             nsent = int(re.search(r"sent (\d+)", tx.stdout).group(1))

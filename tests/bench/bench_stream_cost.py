@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench_stream_cost.py: the STREAMS framework's costs for `make bench`.
 
-Runs the guest program /bin/bench_streams (tests/bench/bench_streams.c),
+Runs the guest program /test/bench_streams (tests/bench/bench_streams.c),
 which prints `BENCH streams_kK_SIZEB NS ns/msg` (round trip of one message
 through a loop stream with K null modules pushed) and
 `BENCH loop_throughput / pipe_throughput KB/s`, and writes
@@ -25,7 +25,7 @@ OUT = os.path.join(qemu.REPO, "docs", "perf-streams.md")
 
 def main():
     with qemu.Machine(smp=2) as m:
-        r = m.run("bench_streams", timeout=600)
+        r = m.run("/test/bench_streams", timeout=600)
     vals = dict((k, int(v)) for k, v in re.findall(r"^BENCH (\S+) (\d+) ", r.output, re.M))
     lines = ["# STREAMS costs", "",
              "Written by `make bench` (tests/bench/bench_stream_cost.py) on %s UTC, 2 harts"

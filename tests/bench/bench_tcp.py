@@ -194,7 +194,7 @@ def host_to_guest(m, port):
 
 
 def host_pingpong(m, port, n=1000):
-    bg = Background(m, "bench_tcp echo 7000")
+    bg = Background(m, "/test/bench_tcp echo 7000")
     bg.wait_for("bench_tcp: listening on 7000")
     r = []
     with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
@@ -216,9 +216,9 @@ def measure_user(smp):
     with qemu.Machine(smp=smp, extra_args=args) as m:
         g2h = guest_to_host(m)
         h2g = host_to_guest(m, port)
-        b = bench_lines(m.run("bench_tcp loop 32", timeout=600).output)
+        b = bench_lines(m.run("/test/bench_tcp loop 32", timeout=600).output)
         loop = b["loop"]["bytes"] / (b["loop"]["ms"] / 1000.0) / 1e6
-        b = bench_lines(m.run("bench_tcp cps 500", timeout=600).output)
+        b = bench_lines(m.run("/test/bench_tcp cps 500", timeout=600).output)
         cps = b["cps"]["n"] / (b["cps"]["ms"] / 1000.0)
         med, p99 = host_pingpong(m, port)
     return {"g2h": g2h, "h2g": h2g, "loop": loop, "cps": cps, "rtt": med, "p99": p99}
@@ -253,7 +253,7 @@ def measure_lan(smp):
             raise RuntimeError("linux->guest failed: %r" % r.stdout)
         l2g = SIZE / float(mm.group(2)) / 1e6
         # ping-pong
-        bg = Background(m, "bench_tcp echo 7000")
+        bg = Background(m, "/test/bench_tcp echo 7000")
         bg.wait_for("bench_tcp: listening on 7000")
         r = net.peer_run(["python3", "-c", LINUX_PINGPONG, guest, "7000", "1000"], timeout=300)
         bg.finish(60)
@@ -267,7 +267,7 @@ def measure_lan(smp):
         raw_guest = net.guest(2, net="none")
         peer_mac = net.peer_run(["cat", "/sys/class/net/eth0/address"],
                                 check=True).stdout.strip()
-        r = raw_guest.run("bench_frames tx %s 1514 20000" % peer_mac, timeout=600)
+        r = raw_guest.run("/test/bench_frames tx %s 1514 20000" % peer_mac, timeout=600)
         mm = re.search(r"frames=(\d+) us=(\d+)", r.output)
         res["raw"] = int(mm.group(1)) * 1514 / float(mm.group(2)) if mm else 0.0
         return res

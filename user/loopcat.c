@@ -1,5 +1,5 @@
-// loopcat.c: a helper for trying streams in the shell (used by the tour
-// in docs/streams.md and by tests/test_streams.py).
+// loopcat.c: a command for trying streams in the shell (the tours in
+// README.md and docs/streams.md; tests/test_streams.py uses it too).
 //   loopcat DEV [WORD...]
 // opens DEV (say /dev/loop or a kept /dev/kept/NAME), writes the words
 // (joined by spaces, with a newline) if any are given, then prints what
