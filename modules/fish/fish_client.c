@@ -15,7 +15,6 @@ static void fish_tick(void *unused);
 
 // ---------------------------------------------------------------- the ticker
 
-
 // Make sure the ticker runs. fish_lock not held.
 static void
 fish_tick_start(void)
@@ -287,7 +286,7 @@ fish_list_name(struct fstream *s, const char *name, long size)
   if(fish_out_text(s, line, n) < 0)
     return -1;
   acquire(&fish_lock);
-  struct node *nd = &fish_school[s->slot];
+  struct fish_node *nd = &fish_school[s->slot];
   if(!fish_stale(s) && s->nnames < FISH_NODEFILES){
     if(nd->files == 0)
       nd->files = kmalloc(FISH_NODEFILES * (FISH_NAMEMAX + 1));
@@ -308,7 +307,7 @@ fish_list_done(struct fstream *s)
 {
   struct fish_up u;
   acquire(&fish_lock);
-  struct node *nd = &fish_school[s->slot];
+  struct fish_node *nd = &fish_school[s->slot];
   if(fish_stale(s)){
     release(&fish_lock);
     fish_finish(s, ENXIO);
@@ -549,7 +548,7 @@ fish_ping_done(struct fstream *s, uint64 now)
   int tell[FISH_SCHOOL], nt = 0;
   uint32 tellgen[FISH_SCHOOL];
   for(int i = 0; i < n; i++){
-    struct node *nd = &fish_school[order[i]];
+    struct fish_node *nd = &fish_school[order[i]];
     if(nd->notified != nd->gen){
       nd->notified = nd->gen;
       tellgen[nt] = nd->gen;

@@ -29,7 +29,6 @@ fish_count_drop(int why)
   release(&fish_lock);
 }
 
-
 int
 fish_ctl_text(char *buf, int n)
 {

@@ -72,8 +72,8 @@ enum { OP_NONE, OP_PING, OP_LIST, OP_GET, OP_TEXT };
 // Where the request is.
 enum { S_IDLE, S_START, S_RESOLVE, S_PING, S_DIR, S_INFO, S_DATA, S_MADE, S_DONE };
 
-// A node of the school.
-struct node {
+// A node of the school: every field under fish_lock.
+struct fish_node {
   int used;
   uint8 mac[ETH_ALEN];
   char name[FISH_MAXNAME];
@@ -88,26 +88,34 @@ struct node {
   uint32 filesgen, filesmade;
 };
 
+// A stream of /dev/fish/*. Its request runs in its own read service
+// procedure (fish_client_run, one at a time), which owns every field not
+// marked otherwise. Fields marked "fish_lock" are also read by frame
+// input (fish_client_answer), the ticker or the school holding fish_lock;
+// once the request has started (past S_START) the service procedure
+// changes them holding it too.
 struct fstream {
-  queue_t *rq;
-  struct fstream *next;        // all streams, for matching and the ticker
-  int kind, readable, writable;
-  int op, state;
+  queue_t *rq;                 // set at open, then read-only
+  struct fstream *next;        // fish_lock: all streams, for matching and the ticker
+  int kind, readable, writable;  // set at open, then read-only
+  int op;                      // set by the request line, before the state machine runs
+  int state;                   // fish_lock
   int err;                     // the errno that ends it (0: end of file)
-  int hungup;
+  int hungup;                  // written without the lock; the school reads it
+                               // only to skip a needless poke
   // the peer
-  int slot;
-  uint32 gen;                  // the node's generation in slot (0: no node yet)
-  uint8 mac[ETH_ALEN];
-  int ext;
+  int slot;                    // fish_lock
+  uint32 gen;                  // fish_lock: the node's generation in slot (0: no node yet)
+  uint8 mac[ETH_ALEN];         // fish_lock (answers are matched on it)
+  int ext;                     // fish_lock
   char node[FISH_MAXNAME];
-  char file[FISH_NAMEMAX + 1];
+  char file[FISH_NAMEMAX + 1]; // fish_lock (classic answers are matched on it)
   // timing
-  uint32 reqid;
+  uint32 reqid;                // fish_lock (extended answers are matched on it)
   uint64 t0;                   // when the current phase began
-  uint64 wake;                 // run the state machine at this time (0: no)
+  uint64 wake;                 // fish_lock: run the state machine at this time (0: no)
   uint64 sent;                 // when the last request frame went out
-  uint64 lastprog;             // last progress of a transfer
+  uint64 lastprog;             // fish_lock: last progress of a transfer
   uint64 madeuntil;            // S_MADE: give up waiting then
   uint32 madegen;              // S_MADE (listing): filesgen to wait for
   int resolved;                // S_RESOLVE: one automatic ping done
@@ -117,19 +125,19 @@ struct fstream {
   uint32 dirnext, dirtotal;
   int dirwait;                 // the next page waits for the reader to take text
   int nnames;
-  // file transfer (extended)
-  uint64 size, nchunks, base, nextreq;
+  // file transfer (extended); frame input fills the window under fish_lock
+  uint64 size, nchunks, base, nextreq;  // fish_lock
   uint32 fcrc, rcrc;
-  int window;
-  mblk_t *win[FISH_XWINDOW];   // chunk base + i ... at (base + i) % FISH_XWINDOW
-  uint64 reqat[FISH_XWINDOW];  // when it was last asked for (0: not yet)
-  uint8 later[FISH_XWINDOW];   // chunks after it that arrived since
+  int window;                  // fish_lock
+  mblk_t *win[FISH_XWINDOW];   // fish_lock: chunk base + i ... at (base + i) % FISH_XWINDOW
+  uint64 reqat[FISH_XWINDOW];  // fish_lock: when it was last asked for (0: not yet)
+  uint8 later[FISH_XWINDOW];   // fish_lock: chunks after it that arrived since
   ulong retrans;
 };
 
 // The driver's state (fish_streams.c unless said).
 extern struct spinlock fish_lock;
-extern struct node fish_school[FISH_SCHOOL];  // fish_lock (fish_school.c)
+extern struct fish_node fish_school[FISH_SCHOOL];  // fish_lock (fish_school.c)
 extern struct fstream *fish_streams;    // fish_lock: every open stream
 extern struct fstream *fish_daemon;     // fish_lock: fishd's stream, or 0
 extern queue_t *fish_lowq;              // fish_lock: the link's lower write queue, or 0
@@ -154,6 +162,7 @@ struct fish_stats {
 };
 extern struct fish_stats fish_st;
 
+// Milliseconds from t to now; 0 if t is later (another hart may have
 // stamped it after we read the clock).
 static inline uint64
 fish_since(uint64 now, uint64 t)
@@ -203,7 +212,7 @@ void fish_notify_node(int slot, uint32 gen);
 int fish_node_leaves(int i, struct fish_up *u);
 void fish_gone_notice(struct fish_up *u);
 void fish_school_update(const uint8 *mac, const char *name, int cap);
-int fish_fmt_node_line(char *buf, int n, struct node *nd);
+int fish_fmt_node_line(char *buf, int n, struct fish_node *nd);
 void fish_school_text(struct fstream *s);
 
 // fish_serve.c

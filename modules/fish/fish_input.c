@@ -5,8 +5,6 @@
 // the client stream it belongs to (fish_client.c runs it later).
 #include "fish_impl.h"
 
-// ---------------------------------------------------------------- frame input
-
 // A classic or extended answer for one of our streams. fish_lock held.
 static void
 fish_client_answer(struct fish_msg *m, mblk_t *mp, const uint8 *src)

@@ -7,9 +7,7 @@
 // of each node that comes (FISH_UP_NODE) and goes (FISH_UP_GONE).
 #include "fish_impl.h"
 
-struct node fish_school[FISH_SCHOOL];
-
-// ---------------------------------------------------------------- the school
+struct fish_node fish_school[FISH_SCHOOL];
 
 // Slot of mac, or -1. fish_lock held.
 static int
@@ -45,7 +43,7 @@ fish_notify_node(int slot, uint32 gen)
   memset(&u, 0, sizeof(u));
   u.kind = FISH_UP_NODE;
   acquire(&fish_lock);
-  struct node *nd = &fish_school[slot];
+  struct fish_node *nd = &fish_school[slot];
   if(!nd->used || nd->gen != gen){
     release(&fish_lock);
     return;                  // it left meanwhile (and fishd heard of it)
@@ -61,16 +59,15 @@ fish_notify_node(int slot, uint32 gen)
     fish_count_drop(why);
 }
 
-
 // The node in slot i is leaving it (evicted, renamed or forgotten): wake
 // every stream still talking to it, so that it ends with ENXIO, and, if
 // fishd made device files for it, fill in *u: the notice that they must
-// go. 1 if there is a notice to send (gone_notice, without the lock).
+// go. 1 if there is a notice to send (fish_gone_notice, without the lock).
 // fish_lock held.
 int
 fish_node_leaves(int i, struct fish_up *u)
 {
-  struct node *nd = &fish_school[i];
+  struct fish_node *nd = &fish_school[i];
   for(struct fstream *s = fish_streams; s; s = s->next)
     if(s->slot == i && s->gen == nd->gen && !s->hungup)
       fish_poke(s);
@@ -117,7 +114,7 @@ fish_school_update(const uint8 *mac, const char *name, int cap)
       fish_st.evictions++;
       tell = fish_node_leaves(i, &gone);
     }
-    struct node *nd = &fish_school[i];
+    struct fish_node *nd = &fish_school[i];
     uint32 gen = nd->gen + 1, left = nd->left;
     char (*files)[FISH_NAMEMAX + 1] = nd->files;
     memset(nd, 0, sizeof(*nd));
@@ -128,7 +125,7 @@ fish_school_update(const uint8 *mac, const char *name, int cap)
     memmove(nd->mac, mac, ETH_ALEN);
     fresh = 1;
   }
-  struct node *nd = &fish_school[i];
+  struct fish_node *nd = &fish_school[i];
   if(strcmp(nd->name, name) != 0){
     if(!fresh){
       tell = fish_node_leaves(i, &gone);   // a new name is a new node
@@ -147,7 +144,7 @@ fish_school_update(const uint8 *mac, const char *name, int cap)
 }
 
 int
-fish_fmt_node_line(char *buf, int n, struct node *nd)
+fish_fmt_node_line(char *buf, int n, struct fish_node *nd)
 {
   char mac[18];
   return snprintf(buf, n, "%s %s\n", nd->name, fmt_mac(mac, nd->mac));
@@ -161,7 +158,7 @@ fish_school_text(struct fstream *s)
   acquire(&fish_lock);
   uint64 now = uptime_ms();
   for(int i = 0; i < FISH_SCHOOL; i++){
-    struct node *nd = &fish_school[i];
+    struct fish_node *nd = &fish_school[i];
     if(!nd->used)
       continue;
     int n = snprintf(line, sizeof(line), "%s %s %s %lu\n", nd->name, fmt_mac(mac, nd->mac),

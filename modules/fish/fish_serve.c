@@ -113,7 +113,7 @@ fish_daemon_down(struct fish_down *d, const uint8 *data, int len)
     int tell = 0;
     acquire(&fish_lock);
     if(d->index < FISH_SCHOOL){
-      struct node *nd = &fish_school[d->index];
+      struct fish_node *nd = &fish_school[d->index];
       if(d->kind == FISH_DN_FILESMADE)
         nd->filesmade = d->gen;
       else if(nd->used && nd->gen == d->gen)
@@ -167,5 +167,3 @@ fish_daemon_write(queue_t *q, mblk_t *mp)
   freemsg(mp);
   return 1;
 }
-
-// A line of text on a ctl or req stream.

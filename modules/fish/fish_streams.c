@@ -15,8 +15,6 @@ uint8 fish_myaddr[ETH_ALEN];
 int fish_haveaddr;
 uint32 fish_nextreqid = 1;
 
-// ---------------------------------------------------------------- upper side
-
 static int
 fish_open(queue_t *rq, int minor, int oflag, int sflag)
 {
@@ -55,7 +53,7 @@ fish_open(queue_t *rq, int minor, int oflag, int sflag)
     // opens only while that node (generation) is still there.
     if(minor >= FISH_MINOR_DIR(0) && minor < FISH_MINOR_DIR(FISH_SCHOOL)){
       int slot = minor - FISH_MINOR_DIR(0);
-      struct node *nd = &fish_school[slot];
+      struct fish_node *nd = &fish_school[slot];
       if(!nd->used || nd->made != nd->gen){
         err = ENXIO;
         break;
@@ -68,7 +66,7 @@ fish_open(queue_t *rq, int minor, int oflag, int sflag)
     } else if(minor >= FISH_MINOR_FILE(0, 0) && minor < FISH_MINOR_FILE(FISH_SCHOOL, 0)){
       int slot = (minor - FISH_MINOR_FILE(0, 0)) / FISH_NODEFILES;
       int idx = (minor - FISH_MINOR_FILE(0, 0)) % FISH_NODEFILES;
-      struct node *nd = &fish_school[slot];
+      struct fish_node *nd = &fish_school[slot];
       if(!nd->used || nd->made != nd->gen || nd->files == 0 || idx >= nd->nfiles){
         err = ENXIO;
         break;
@@ -175,6 +173,7 @@ fish_req_command(struct fstream *s, char *line)
   return 0;
 }
 
+// A line of text on a ctl or req stream.
 static void
 fish_text_write(queue_t *q, struct fstream *s, mblk_t *mp)
 {
@@ -336,7 +335,6 @@ fish_rput(queue_t *q, mblk_t *mp)
   putnext(q, mp);
   return 0;
 }
-
 
 static void
 fish_init(int major)

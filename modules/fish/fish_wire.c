@@ -5,6 +5,7 @@
 // so the host tests and the fuzzer call it directly.
 #include "fish_impl.h"
 
+// Does p[0..n) hold a NUL byte? (names on the wire must not)
 static int
 fish_has_nul(const uint8 *p, int n)
 {
@@ -14,9 +15,6 @@ fish_has_nul(const uint8 *p, int n)
   return 0;
 }
 
-// Milliseconds from t to now; 0 if t is later (another hart may have
-// ---------------------------------------------------------------- the codec
-//
 // fish_decode checks one received payload against its opcode's layout and
 // fills a struct fish_msg; fish_enc_* build payloads. Neither touches any
 // state, so the host unit tests call them directly.
