@@ -1,5 +1,5 @@
 // fish.h: FiSh, the Xinu file-sharing protocol, as this system speaks it.
-// Shared by the fish driver (modules/fish.c), the daemon (user/fishd.c),
+// Shared by the fish driver (modules/fish/), the daemon (user/fishd.c),
 // the fish command (user/fish.c) and the host unit tests, so it uses only
 // types.h types. The protocol itself is described in docs/fish.md.
 //
@@ -151,9 +151,9 @@ fish_crc32(uint32 crc, const void *data, uint64 n)
   return ~crc;
 }
 
-// The codec (modules/fish.c; the host unit tests call it directly).
+// The codec (modules/fish/fish_wire.c; the host unit tests call it directly).
 // fish_decode checks a received payload against its opcode's layout:
-// 0, or a negative value for a frame to drop (see fish.c).
+// 0, or a negative value for a frame to drop (see modules/fish/fish_wire.c).
 struct fish_msg {
   int op;
   int ext;                     // an extended frame

@@ -1,5 +1,5 @@
-// HOSTTEST-SOURCES: modules/fish.c modules/netctl.c kernel/streams/msg.c kernel/streams/queue.c kernel/streams/sched.c kernel/streams/plumb.c kernel/streams/head.c kernel/streams/ioctl.c kernel/streams/mux.c kernel/streams/keep.c kernel/streams/registry.c kernel/streams/listing.c tests/host/kshim.c
-// test_fish.c: host unit tests of the FiSh driver (modules/fish.c) under
+// HOSTTEST-SOURCES: modules/fish/fish_wire.c modules/fish/fish_link.c modules/fish/fish_school.c modules/fish/fish_serve.c modules/fish/fish_client.c modules/fish/fish_input.c modules/fish/fish_ctl.c modules/fish/fish_streams.c modules/netctl.c kernel/streams/msg.c kernel/streams/queue.c kernel/streams/sched.c kernel/streams/plumb.c kernel/streams/head.c kernel/streams/ioctl.c kernel/streams/mux.c kernel/streams/keep.c kernel/streams/registry.c kernel/streams/listing.c tests/host/kshim.c
+// test_fish.c: host unit tests of the FiSh driver (modules/fish/) under
 // AddressSanitizer and UBSan: the frame codec (every opcode both ways,
 // the CRC, the capability marker, classic padding of any content),
 // malformed frames (every truncation, every single-byte corruption, bad

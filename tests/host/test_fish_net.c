@@ -1,5 +1,5 @@
-// HOSTTEST-SOURCES: modules/fish.c modules/netctl.c modules/eth.c modules/arp.c modules/ip.c tests/host/netstack.c kernel/callout.c kernel/streams/msg.c kernel/streams/queue.c kernel/streams/sched.c kernel/streams/plumb.c kernel/streams/head.c kernel/streams/ioctl.c kernel/streams/mux.c kernel/streams/keep.c kernel/streams/registry.c kernel/streams/listing.c tests/host/kshim.c
-// test_fish_net.c: host tests of the FiSh driver (modules/fish.c) on a
+// HOSTTEST-SOURCES: modules/fish/fish_wire.c modules/fish/fish_link.c modules/fish/fish_school.c modules/fish/fish_serve.c modules/fish/fish_client.c modules/fish/fish_input.c modules/fish/fish_ctl.c modules/fish/fish_streams.c modules/netctl.c modules/eth.c modules/arp.c modules/ip.c tests/host/netstack.c kernel/callout.c kernel/streams/msg.c kernel/streams/queue.c kernel/streams/sched.c kernel/streams/plumb.c kernel/streams/head.c kernel/streams/ioctl.c kernel/streams/mux.c kernel/streams/keep.c kernel/streams/registry.c kernel/streams/listing.c tests/host/kshim.c
+// test_fish_net.c: host tests of the FiSh driver (modules/fish/) on a
 // network, under AddressSanitizer and UBSan. The driver is linked over eth
 // on the fake card of tests/host/netstack.c, as fishd links it; the test
 // plays the wire (FiSh nodes that answer, and forged ones) and fishd (the
