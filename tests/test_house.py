@@ -43,7 +43,11 @@ NOT_TYPE = {"return", "else", "do", "goto", "case", "default"}
 def definitions(path):
     """(line, name) of each function definition at file scope."""
     with open(path, errors="replace") as f:
-        lines = f.read().split("\n")
+        return parse(f.read())
+
+
+def parse(text):
+    lines = text.split("\n")
     out = []
     for i in range(1, len(lines)):
         m = NAME_LINE.match(lines[i])
@@ -105,8 +109,22 @@ def test_function_prefix(h):
         h.check(module, not offenders, " ".join(offenders))
 
 
+SAMPLE = """static int show(int x);
+static int
+show(int x,
+     int y)
+{
+  return x;
+}
+STREAMS_MODULE(shout_tab);
+"""
+
+
 def test_parser_finds_definitions(h):
-    # The parser itself must see the definitions it polices: null.c
-    # defines null_put in the house style, and a prototype is not one.
+    # The parser must see what it polices: null.c defines null_put in the
+    # house style; in SAMPLE the definition of show is found at its line
+    # and neither its prototype nor a macro call counts.
     found = [n for _, n in definitions(os.path.join(MODULES, "null.c"))]
-    h.check("parser", "null_put" in found, "definitions(null.c) = %r" % found)
+    h.check("parser/null", "null_put" in found, "definitions(null.c) = %r" % found)
+    got = parse(SAMPLE)
+    h.check("parser/sample", got == [(3, "show")], "parse(SAMPLE) = %r" % (got,))
