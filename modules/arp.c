@@ -108,7 +108,7 @@ static const uint8 zero_mac[ETH_ALEN];
 struct outbox { mblk_t *first, *last; };
 
 static void
-out_add(struct outbox *o, mblk_t *mp)
+arp_out_add(struct outbox *o, mblk_t *mp)
 {
   if(mp == 0)
     return;
@@ -118,7 +118,7 @@ out_add(struct outbox *o, mblk_t *mp)
 }
 
 static void
-out_send(queue_t *wq, struct outbox *o)
+arp_out_send(queue_t *wq, struct outbox *o)
 {
   mblk_t *mp;
   while((mp = o->first) != 0){
@@ -130,17 +130,17 @@ out_send(queue_t *wq, struct outbox *o)
 }
 
 static void
-ask(struct arpinst *a, struct arpentry *e, struct outbox *o)
+arp_ask(struct arpinst *a, struct arpentry *e, struct outbox *o)
 {
   e->tries++;
   e->expires = uptime_ms() + ARP_RETRY_MS;
   a->st.requests_out++;
-  out_add(o, arp_packet(a, 1, eth_broadcast, zero_mac, e->ip));
+  arp_out_add(o, arp_packet(a, 1, eth_broadcast, zero_mac, e->ip));
 }
 
 // Wrap an IPv4 packet for a known hardware address.
 static mblk_t *
-to_frame(mblk_t *pkt, const uint8 *mac)
+arp_to_frame(mblk_t *pkt, const uint8 *mac)
 {
   mblk_t *mp = allocb(sizeof(struct eth_unitdata), BPRI_MED);
   if(mp == 0){
@@ -159,7 +159,7 @@ to_frame(mblk_t *pkt, const uint8 *mac)
 }
 
 static struct arpentry *
-lookup(struct arpinst *a, uint32 ip)
+arp_lookup(struct arpinst *a, uint32 ip)
 {
   for(int i = 0; i < ARP_NENTRY; i++)
     if(a->e[i].state != E_FREE && a->e[i].ip == ip)
@@ -170,7 +170,7 @@ lookup(struct arpinst *a, uint32 ip)
 // A free entry, or the resolved one that expires first. Never a pending
 // one: its held packets would be lost silently.
 static struct arpentry *
-new_entry(struct arpinst *a, uint32 ip)
+arp_new_entry(struct arpinst *a, uint32 ip)
 {
   struct arpentry *victim = 0;
   for(int i = 0; i < ARP_NENTRY; i++){
@@ -190,7 +190,7 @@ new_entry(struct arpinst *a, uint32 ip)
 }
 
 static void
-drop_held(struct arpentry *e)
+arp_drop_held(struct arpentry *e)
 {
   mblk_t *mp;
   while((mp = e->held) != 0){
@@ -203,7 +203,7 @@ drop_held(struct arpentry *e)
 
 // Learn ip -> mac; release packets that waited for it.
 static void
-learn(struct arpinst *a, struct arpentry *e, const uint8 *mac, struct outbox *o)
+arp_learn(struct arpinst *a, struct arpentry *e, const uint8 *mac, struct outbox *o)
 {
   memmove(e->mac, mac, ETH_ALEN);
   if(e->state != E_RESOLVED)
@@ -215,14 +215,14 @@ learn(struct arpinst *a, struct arpentry *e, const uint8 *mac, struct outbox *o)
   while((mp = e->held) != 0){
     e->held = mp->b_next;
     mp->b_next = 0;
-    out_add(o, to_frame(mp, mac));
+    arp_out_add(o, arp_to_frame(mp, mac));
   }
   e->nheld = 0;
 }
 
 // ip wants pkt sent to nexthop.
 static void
-send_ip(queue_t *q, mblk_t *req)
+arp_send_ip(queue_t *q, mblk_t *req)
 {
   struct arpinst *a = q->q_ptr;
   struct link_ipreq r;
@@ -238,17 +238,17 @@ send_ip(queue_t *q, mblk_t *req)
   acquire(&a->lock);
   if(r.nexthop == IPV4_BROADCAST){
     release(&a->lock);
-    mblk_t *f = to_frame(pkt, eth_broadcast);
+    mblk_t *f = arp_to_frame(pkt, eth_broadcast);
     if(f)
       putnext(q, f);
     return;
   }
-  struct arpentry *e = lookup(a, r.nexthop);
+  struct arpentry *e = arp_lookup(a, r.nexthop);
   if(e && e->state == E_RESOLVED && e->expires > uptime_ms()){
     uint8 mac[ETH_ALEN];
     memmove(mac, e->mac, ETH_ALEN);
     release(&a->lock);
-    mblk_t *f = to_frame(pkt, mac);
+    mblk_t *f = arp_to_frame(pkt, mac);
     if(f)
       putnext(q, f);
     return;
@@ -256,7 +256,7 @@ send_ip(queue_t *q, mblk_t *req)
   if(e == 0 || e->state == E_RESOLVED){
     // Unknown or stale: ask (again), holding the packet meanwhile.
     if(e == 0)
-      e = new_entry(a, r.nexthop);
+      e = arp_new_entry(a, r.nexthop);
     if(e == 0){
       a->st.held_drops++;
       release(&a->lock);
@@ -265,7 +265,7 @@ send_ip(queue_t *q, mblk_t *req)
     }
     e->state = E_PENDING;
     e->tries = 0;
-    ask(a, e, &o);
+    arp_ask(a, e, &o);
   }
   if(e->nheld == ARP_MAXHOLD){
     // Keep the newest packets: drop the oldest.
@@ -283,7 +283,7 @@ send_ip(queue_t *q, mblk_t *req)
   *pp = pkt;
   e->nheld++;
   release(&a->lock);
-  out_send(q, &o);
+  arp_out_send(q, &o);
 }
 
 // ---------------------------------------------------------------- receiving
@@ -311,14 +311,14 @@ arp_input(struct arpinst *a, mblk_t *pkt, struct outbox *o)
   if(a->myip == 0)
     return 0;                  // not configured: listen to nothing
   int for_me = (tpa == a->myip);
-  struct arpentry *e = spa ? lookup(a, spa) : 0;
+  struct arpentry *e = spa ? arp_lookup(a, spa) : 0;
   if(e)
-    learn(a, e, sha, o);       // RFC 826: update what we already know
-  else if(for_me && spa && spa != a->myip && (e = new_entry(a, spa)) != 0)
-    learn(a, e, sha, o);
+    arp_learn(a, e, sha, o);       // RFC 826: update what we already know
+  else if(for_me && spa && spa != a->myip && (e = arp_new_entry(a, spa)) != 0)
+    arp_learn(a, e, sha, o);
   if(op == 1 && for_me && a->have_mac){
     a->st.replies_out++;
-    out_add(o, arp_packet(a, 2, sha, sha, spa));
+    arp_out_add(o, arp_packet(a, 2, sha, sha, spa));
   }
   return 0;
 }
@@ -349,10 +349,10 @@ arp_rput(queue_t *q, mblk_t *mp)
       if(a->myip){
         // gratuitous ARP: tell the LAN who has our address now
         a->st.requests_out++;
-        out_add(&o, arp_packet(a, 1, eth_broadcast, zero_mac, a->myip));
+        arp_out_add(&o, arp_packet(a, 1, eth_broadcast, zero_mac, a->myip));
       }
       release(&a->lock);
-      out_send(WR(q), &o);
+      arp_out_send(WR(q), &o);
     }
     freemsg(mp);
     return 0;
@@ -391,7 +391,7 @@ arp_rput(queue_t *q, mblk_t *mp)
       qdrop(q, mp, "arp: malformed ARP packet");
     else
       freemsg(mp);
-    out_send(WR(q), &o);
+    arp_out_send(WR(q), &o);
     return 0;
   }
   putnext(q, mp);
@@ -417,10 +417,10 @@ arp_tick(void *arg)
       if(e->tries >= ARP_TRIES){
         a->st.timeouts++;
         a->st.held_drops += e->nheld;
-        drop_held(e);
+        arp_drop_held(e);
         e->state = E_FREE;
       } else {
-        ask(a, e, &o);
+        arp_ask(a, e, &o);
       }
     } else if(e->state == E_RESOLVED && e->expires <= now){
       e->state = E_FREE;
@@ -431,7 +431,7 @@ arp_tick(void *arg)
   release(&a->lock);
   if(o.first){
     if(strclaim(wq)){
-      out_send(wq, &o);
+      arp_out_send(wq, &o);
       strrelease(wq);
     } else {
       while(o.first){ mblk_t *mp = o.first; o.first = mp->b_next; mp->b_next = 0; freemsg(mp); }
@@ -442,7 +442,7 @@ arp_tick(void *arg)
 // ---------------------------------------------------------------- control
 
 static int
-show(struct arpinst *a, char *buf, int n)
+arp_show(struct arpinst *a, char *buf, int n)
 {
   char ip[16], mac[18];
   int off = 0;
@@ -470,7 +470,7 @@ show(struct arpinst *a, char *buf, int n)
 
 // Send an ioctl of arp's own down the stream; its answer is eaten in rput.
 static void
-own_ioctl(queue_t *wq, int cmd, const void *data, int len)
+arp_own_ioctl(queue_t *wq, int cmd, const void *data, int len)
 {
   static uint seq;
   mblk_t *mp = allocb(sizeof(struct iocblk), BPRI_MED);
@@ -524,7 +524,7 @@ arp_ctl(queue_t *q, mblk_t *mp)
     // and turn the user's command into "bind ARP's ethertype here": eth's
     // answer to it travels back up as the answer to the user.
     int self = -1;
-    own_ioctl(q, ETH_ADDR, &self, sizeof(self));
+    arp_own_ioctl(q, ETH_ADDR, &self, sizeof(self));
     freemsg(unlinkb(mp));
     static const char bind[] = "bind 0x0806";
     mblk_t *dp = allocb(sizeof(bind) - 1, BPRI_MED);
@@ -545,7 +545,7 @@ arp_ctl(queue_t *q, mblk_t *mp)
       miocnak(q, mp, 0, ENOMEM);
       return;
     }
-    dp->b_wptr += show(a, (char *)dp->b_wptr, STRBUFMAX);
+    dp->b_wptr += arp_show(a, (char *)dp->b_wptr, STRBUFMAX);
     freemsg(unlinkb(mp));
     linkb(mp, dp);
     miocack(q, mp, MBLKL(dp), 0);
@@ -560,7 +560,7 @@ arp_wput(queue_t *q, mblk_t *mp)
   switch(DB_TYPE(mp)){
   case M_PROTO:
     if(MBLKL(mp) >= (int)sizeof(int) && *(int *)mp->b_rptr == LINK_IP_REQ){
-      send_ip(q, mp);
+      arp_send_ip(q, mp);
       return 0;
     }
     break;
@@ -625,14 +625,14 @@ arp_close(queue_t *rq, int oflag)
       insts[i] = 0;
   release(&arp_list_lock);
   for(int i = 0; i < ARP_NENTRY; i++)
-    drop_held(&a->e[i]);
+    arp_drop_held(&a->e[i]);
   kmfree(a);
   return 0;
 }
 
 // /dev/arp: the caches of every arp instance, as text.
 static int
-arpdev_read(struct file *f, uint64 dst, int n)
+arp_dev_read(struct file *f, uint64 dst, int n)
 {
   char *buf = kalloc();
   if(buf == 0)
@@ -641,7 +641,7 @@ arpdev_read(struct file *f, uint64 dst, int n)
   acquire(&arp_list_lock);
   for(int i = 0; i < ARP_NINST && len < PGSIZE - 1; i++)
     if(insts[i])
-      len += show(insts[i], buf + len, PGSIZE - len);
+      len += arp_show(insts[i], buf + len, PGSIZE - len);
   release(&arp_list_lock);
   int r = 0;
   if(f->off < (uint64)len){
@@ -658,7 +658,7 @@ arpdev_read(struct file *f, uint64 dst, int n)
 }
 
 static int arpdev_open(struct file *f) { return 0; }
-static struct devsw arpdev = { .open = arpdev_open, .read = arpdev_read };
+static struct devsw arpdev = { .open = arpdev_open, .read = arp_dev_read };
 
 static void
 arp_init(int unused)

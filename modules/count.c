@@ -18,7 +18,7 @@ static struct module_info count_info = {
 };
 
 static void
-add(ulong *c, ulong n)
+count_add(ulong *c, ulong n)
 {
   __atomic_add_fetch(c, n, __ATOMIC_RELAXED);
 }
@@ -87,8 +87,8 @@ count_wput(queue_t *q, mblk_t *mp)
     return 0;
   }
   if(DB_TYPE(mp) == M_DATA){
-    add(&st->down_msgs, 1);
-    add(&st->down_bytes, msgdsize(mp));
+    count_add(&st->down_msgs, 1);
+    count_add(&st->down_bytes, msgdsize(mp));
   }
   putnext(q, mp);
   return 0;
@@ -99,8 +99,8 @@ count_rput(queue_t *q, mblk_t *mp)
 {
   struct count_stats *st = q->q_ptr;
   if(DB_TYPE(mp) == M_DATA){
-    add(&st->up_msgs, 1);
-    add(&st->up_bytes, msgdsize(mp));
+    count_add(&st->up_msgs, 1);
+    count_add(&st->up_bytes, msgdsize(mp));
   }
   putnext(q, mp);
   return 0;

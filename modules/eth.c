@@ -113,7 +113,7 @@ eth_close(queue_t *rq, int oflag)
 
 // "ifN name value" lines: easy for people and for test scripts.
 static int
-stats_text(char *buf, int n)
+eth_stats_text(char *buf, int n)
 {
   int off = 0;
   char mac[18];
@@ -138,7 +138,7 @@ stats_text(char *buf, int n)
 
 // I_LINK/I_PLINK: a frames stream becomes interface N.
 static void
-do_link(queue_t *q, mblk_t *mp)
+eth_do_link(queue_t *q, mblk_t *mp)
 {
   struct linkblk *lb = (struct linkblk *)mp->b_cont->b_rptr;
   acquire(&eth_lock);
@@ -174,7 +174,7 @@ do_link(queue_t *q, mblk_t *mp)
 }
 
 static void
-do_unlink(queue_t *q, mblk_t *mp)
+eth_do_unlink(queue_t *q, mblk_t *mp)
 {
   struct linkblk *lb = (struct linkblk *)mp->b_cont->b_rptr;
   acquire(&eth_lock);
@@ -188,7 +188,7 @@ do_unlink(queue_t *q, mblk_t *mp)
 // The interface an upper stream sends on: its first binding's.
 // eth_lock held.
 static int
-upper_ifindex(struct upper *u)
+eth_upper_ifindex(struct upper *u)
 {
   for(int i = 0; i < NBIND; i++)
     if(binds[i].used && binds[i].up == u)
@@ -201,11 +201,11 @@ upper_ifindex(struct upper *u)
 // pushed on a stream bound for IPv4, can add ARP on the same card).
 // Returns 0 or an errno, with the reason set for I_ERRSTR.
 static int
-do_bind(queue_t *q, struct upper *u, int ifindex, uint32 type, int unbind)
+eth_do_bind(queue_t *q, struct upper *u, int ifindex, uint32 type, int unbind)
 {
   acquire(&eth_lock);
   if(ifindex == -1)
-    ifindex = upper_ifindex(u);
+    ifindex = eth_upper_ifindex(u);
   if(ifindex < 0 || ifindex >= NIF || type < 0x0600 || type > 0xffff){
     release(&eth_lock);
     strsetreason(q, "eth: bad interface or ethertype (types start at 0x0600)");
@@ -247,7 +247,7 @@ do_bind(queue_t *q, struct upper *u, int ifindex, uint32 type, int unbind)
 
 // An interface named by number ("0") or by its link's mux id ("mux=5").
 static int
-parse_ifname(const char *s, uint32 *ifindex)
+eth_parse_ifname(const char *s, uint32 *ifindex)
 {
   uint32 v = 0;
   int kind = parse_ifspec(s, &v);
@@ -268,12 +268,12 @@ parse_ifname(const char *s, uint32 *ifindex)
 // Pass a control message eth does not know down to the stream's
 // interface: a tap or fault module pushed on the card stream answers it.
 static void
-forward_down(queue_t *q, mblk_t *mp)
+eth_forward_down(queue_t *q, mblk_t *mp)
 {
   struct upper *u = q->q_ptr;
   struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
   acquire(&eth_lock);
-  int ifindex = upper_ifindex(u), slot = -1;
+  int ifindex = eth_upper_ifindex(u), slot = -1;
   for(int i = 0; i < NFWD && slot < 0; i++)
     if(!fwd[i].used)
       slot = i;
@@ -294,7 +294,7 @@ forward_down(queue_t *q, mblk_t *mp)
 
 // An answer from below to a forwarded control message: back to its asker.
 static void
-answer_up(mblk_t *mp)
+eth_answer_up(mblk_t *mp)
 {
   struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
   acquire(&eth_lock);
@@ -328,11 +328,11 @@ eth_ioctl(queue_t *q, mblk_t *mp)
   switch(ioc->ioc_cmd){
   case I_LINK:
   case I_PLINK:
-    do_link(q, mp);
+    eth_do_link(q, mp);
     return;
   case I_UNLINK:
   case I_PUNLINK:
-    do_unlink(q, mp);
+    eth_do_unlink(q, mp);
     return;
   case ETH_BIND:
   case ETH_UNBIND: {
@@ -342,7 +342,7 @@ eth_ioctl(queue_t *q, mblk_t *mp)
       return;
     }
     memmove(&b, mp->b_cont->b_rptr, sizeof(b));
-    int err = do_bind(q, u, b.ifindex, b.type, ioc->ioc_cmd == ETH_UNBIND);
+    int err = eth_do_bind(q, u, b.ifindex, b.type, ioc->ioc_cmd == ETH_UNBIND);
     if(err)
       miocnak(q, mp, 0, err);
     else
@@ -361,22 +361,22 @@ eth_ioctl(queue_t *q, mblk_t *mp)
     int argc = netctl_split(line, argv, NETCTL_ARGS);
     uint32 ifindex = -1, type;
     if(argc >= 2 && (strcmp(argv[0], "bind") == 0 || strcmp(argv[0], "unbind") == 0)){
-      if((argc == 3 && parse_ifname(argv[1], &ifindex) < 0) || argc > 3 ||
+      if((argc == 3 && eth_parse_ifname(argv[1], &ifindex) < 0) || argc > 3 ||
          parse_uint(argv[argc - 1], &type) < 0){
         strsetreason(q, "eth: usage: bind [IF] TYPE (IF: number or mux=ID)");
         miocnak(q, mp, 0, EINVAL);
         return;
       }
-      int err = do_bind(q, u, (int)ifindex, type, argv[0][0] == 'u');
+      int err = eth_do_bind(q, u, (int)ifindex, type, argv[0][0] == 'u');
       if(err)
         miocnak(q, mp, 0, err);
       else
         miocack(q, mp, 0, 0);
     } else if(argc == 1 && strcmp(argv[0], "stats") == 0){
       char buf[1200];
-      netctl_answer(q, mp, buf, stats_text(buf, sizeof(buf)));
+      netctl_answer(q, mp, buf, eth_stats_text(buf, sizeof(buf)));
     } else {
-      forward_down(q, mp);
+      eth_forward_down(q, mp);
     }
     return;
   }
@@ -387,7 +387,7 @@ eth_ioctl(queue_t *q, mblk_t *mp)
     uint8 addr[ETH_ALEN];
     acquire(&eth_lock);
     if(ifindex == -1)
-      ifindex = upper_ifindex(u);
+      ifindex = eth_upper_ifindex(u);
     int ok = ifindex >= 0 && ifindex < NIF && ifs[ifindex].used && ifs[ifindex].up;
     if(ok)
       memmove(addr, ifs[ifindex].addr, ETH_ALEN);
@@ -401,7 +401,7 @@ eth_ioctl(queue_t *q, mblk_t *mp)
   }
   case DL_STATS: {
     char buf[1200];
-    int n = stats_text(buf, sizeof(buf));
+    int n = eth_stats_text(buf, sizeof(buf));
     netctl_answer(q, mp, buf, n);
     return;
   }
@@ -413,7 +413,7 @@ eth_ioctl(queue_t *q, mblk_t *mp)
 // Turn an upper write (M_PROTO request or raw M_DATA frame) into a
 // padded frame from src. Returns 0 if the message was bad (dropped).
 static mblk_t *
-build_frame(queue_t *q, mblk_t *mp, const uint8 *src, struct iface *f)
+eth_build_frame(queue_t *q, mblk_t *mp, const uint8 *src, struct iface *f)
 {
   mblk_t *frame;
   if(DB_TYPE(mp) == M_PROTO){
@@ -491,11 +491,11 @@ build_frame(queue_t *q, mblk_t *mp, const uint8 *src, struct iface *f)
 // Send an upper write as a frame. Returns 0 if it must wait (the lower
 // side is full: mp untouched), else 1.
 static int
-send_frame(queue_t *q, mblk_t *mp)
+eth_send_frame(queue_t *q, mblk_t *mp)
 {
   struct upper *u = q->q_ptr;
   acquire(&eth_lock);
-  int ifindex = upper_ifindex(u);
+  int ifindex = eth_upper_ifindex(u);
   struct iface *f = &ifs[ifindex];
   if(!f->used){
     release(&eth_lock);
@@ -520,7 +520,7 @@ send_frame(queue_t *q, mblk_t *mp)
     strrelease(lowq);
     return 0;
   }
-  mblk_t *frame = build_frame(q, mp, src, f);
+  mblk_t *frame = eth_build_frame(q, mp, src, f);
   if(frame){
     acquire(&eth_lock);
     f->st.tx_frames++;
@@ -538,7 +538,7 @@ eth_wput(queue_t *q, mblk_t *mp)
   switch(DB_TYPE(mp)){
   case M_PROTO:
   case M_DATA:
-    if(q->q_first || !send_frame(q, mp))
+    if(q->q_first || !eth_send_frame(q, mp))
       putq(q, mp);
     return 0;
   case M_IOCTL:
@@ -558,7 +558,7 @@ eth_wsrv(queue_t *q)
 {
   mblk_t *mp;
   while((mp = getq(q)) != 0){
-    if(!send_frame(q, mp)){
+    if(!eth_send_frame(q, mp)){
       putbq(q, mp);   // the lower side's service procedure enables us
       return 0;
     }
@@ -569,7 +569,7 @@ eth_wsrv(queue_t *q)
 // ---------------------------------------------------------------- lower side
 
 static int
-is_for_us(struct iface *f, const uint8 *dst)
+eth_is_for_us(struct iface *f, const uint8 *dst)
 {
   return memcmp(dst, f->addr, ETH_ALEN) == 0 || memcmp(dst, eth_broadcast, ETH_ALEN) == 0;
 }
@@ -587,7 +587,7 @@ eth_lrput(queue_t *q, mblk_t *mp)
   }
   if((DB_TYPE(mp) == M_IOCACK || DB_TYPE(mp) == M_IOCNAK) &&
      ((struct iocblk *)mp->b_rptr)->ioc_cmd != DL_INFO){
-    answer_up(mp);
+    eth_answer_up(mp);
     return 0;
   }
   if(DB_TYPE(mp) == M_IOCACK){
@@ -633,7 +633,7 @@ eth_lrput(queue_t *q, mblk_t *mp)
   f->st.rx_frames++;
   f->st.rx_bytes += len;
   ud.ifindex = f - ifs;
-  if(!is_for_us(f, ud.dst)){
+  if(!eth_is_for_us(f, ud.dst)){
     f->st.drop_notforus++;
     release(&eth_lock);
     qdrop(q, mp, "eth: not addressed to us");

@@ -59,7 +59,7 @@ struct fault {
 
 // splitmix64: small, fast, and the same sequence for the same seed.
 static uint64
-next_random(struct fault *f)
+fault_next_random(struct fault *f)
 {
   uint64 z = (f->rng += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -68,19 +68,19 @@ next_random(struct fault *f)
 }
 
 static int
-fires(struct fault *f, struct side *s, int which)
+fault_fires(struct fault *f, struct side *s, int which)
 {
   struct rule *r = &s->r[which];
   if(r->every)
     return (s->seen % r->every) == 0;
   if(r->ppm == 0)
     return 0;
-  return (next_random(f) % PPM) < r->ppm;
+  return (fault_next_random(f) % PPM) < r->ppm;
 }
 
 // Flip one bit of one data byte; returns the (possibly copied) message.
 static mblk_t *
-corrupt(struct fault *f, mblk_t *mp)
+fault_corrupt(struct fault *f, mblk_t *mp)
 {
   int n = msgdsize(mp);
   if(n == 0)
@@ -89,8 +89,8 @@ corrupt(struct fault *f, mblk_t *mp)
   if(c == 0)
     return mp;
   freemsg(mp);
-  int at = next_random(f) % n;
-  int bit = next_random(f) % 8;
+  int at = fault_next_random(f) % n;
+  int bit = fault_next_random(f) % 8;
   for(mblk_t *b = c; b; b = b->b_cont){
     if(DB_TYPE(b) != M_DATA)
       continue;
@@ -106,23 +106,23 @@ corrupt(struct fault *f, mblk_t *mp)
 // Decide what happens to one data message. Fills out[] with what to send
 // now, in order; returns how many. f->lock held.
 static int
-judge(struct fault *f, queue_t *q, struct side *s, mblk_t *mp, mblk_t *out[4])
+fault_judge(struct fault *f, queue_t *q, struct side *s, mblk_t *mp, mblk_t *out[4])
 {
   int n = 0;
   s->seen++;
-  if(fires(f, s, F_DROP)){
+  if(fault_fires(f, s, F_DROP)){
     s->st.dropped++;
     qdrop(q, mp, "fault: drop");   // counted where it happens, for /dev/streams
     return 0;
   }
-  if(fires(f, s, F_CORRUPT)){
+  if(fault_fires(f, s, F_CORRUPT)){
     s->st.corrupted++;
-    mp = corrupt(f, mp);
+    mp = fault_corrupt(f, mp);
   }
   mblk_t *dup = 0;
-  if(fires(f, s, F_DUP) && (dup = dupmsg(mp)) != 0)
+  if(fault_fires(f, s, F_DUP) && (dup = dupmsg(mp)) != 0)
     s->st.duped++;
-  if(s->held == 0 && fires(f, s, F_REORDER)){
+  if(s->held == 0 && fault_fires(f, s, F_REORDER)){
     // hold this one back; the next message overtakes it
     s->st.reordered++;
     s->held = mp;
@@ -142,7 +142,7 @@ judge(struct fault *f, queue_t *q, struct side *s, mblk_t *mp, mblk_t *out[4])
 }
 
 static void
-send_side(queue_t *q, mblk_t **out, int n)
+fault_send_side(queue_t *q, mblk_t **out, int n)
 {
   for(int i = 0; i < n; i++){
     out[i]->b_next = 0;
@@ -151,14 +151,14 @@ send_side(queue_t *q, mblk_t **out, int n)
 }
 
 static int
-is_data(mblk_t *mp)
+fault_is_data(mblk_t *mp)
 {
   return DB_TYPE(mp) == M_DATA || DB_TYPE(mp) == M_PROTO;
 }
 
-// Pass on or hold (delay) messages that survived judge().
+// Pass on or hold (delay) messages that survived fault_judge().
 static void
-emit(struct fault *f, queue_t *q, struct side *s, mblk_t **out, int n)
+fault_emit(struct fault *f, queue_t *q, struct side *s, mblk_t **out, int n)
 {
   if(s->delay_ms > 0){
     acquire(&f->lock);
@@ -173,7 +173,7 @@ emit(struct fault *f, queue_t *q, struct side *s, mblk_t **out, int n)
     release(&f->lock);
     return;
   }
-  send_side(q, out, n);
+  fault_send_side(q, out, n);
 }
 
 static int
@@ -182,7 +182,7 @@ fault_put(queue_t *q, mblk_t *mp, int down);
 static int fault_rput(queue_t *q, mblk_t *mp) { return fault_put(q, mp, 0); }
 
 static int
-stats(struct fault *f, char *buf, int len)
+fault_stats(struct fault *f, char *buf, int len)
 {
   int off = 0;
   acquire(&f->lock);
@@ -199,7 +199,7 @@ stats(struct fault *f, char *buf, int len)
 
 // Parse "P" or "every N" starting at argv[i]; fills the rule.
 static int
-parse_rule(char **argv, int argc, int i, struct rule *r)
+fault_parse_rule(char **argv, int argc, int i, struct rule *r)
 {
   uint32 n;
   if(i + 1 < argc && strcmp(argv[i], "every") == 0){
@@ -278,7 +278,7 @@ fault_ctl(queue_t *q, mblk_t *mp)
   } else if(i < argc && strcmp(argv[i], "stats") == 0){
     release(&f->lock);
     char buf[400];
-    int n = stats(f, buf, sizeof(buf));
+    int n = fault_stats(f, buf, sizeof(buf));
     mblk_t *dp = allocb(n, BPRI_MED);
     if(dp == 0){
       miocnak(q, mp, 0, ENOMEM);
@@ -296,7 +296,7 @@ fault_ctl(queue_t *q, mblk_t *mp)
       if(strcmp(argv[i], fault_name[k]) == 0)
         which = k;
     struct rule r;
-    if(which < 0 || parse_rule(argv, argc, i + 1, &r) < 0)
+    if(which < 0 || fault_parse_rule(argv, argc, i + 1, &r) < 0)
       err = EINVAL;
     else
       for(int d = lo; d <= hi; d++){
@@ -323,15 +323,15 @@ fault_put(queue_t *q, mblk_t *mp, int down)
     fault_ctl(q, mp);
     return 0;
   }
-  if(!is_data(mp)){
+  if(!fault_is_data(mp)){
     putnext(q, mp);
     return 0;
   }
   mblk_t *out[4];
   acquire(&f->lock);
-  int n = judge(f, q, &f->side[down], mp, out);
+  int n = fault_judge(f, q, &f->side[down], mp, out);
   release(&f->lock);
-  emit(f, q, &f->side[down], out, n);
+  fault_emit(f, q, &f->side[down], out, n);
   return 0;
 }
 
@@ -406,7 +406,7 @@ fault_open(queue_t *rq, int minor, int oflag, int sflag)
 }
 
 static void
-free_list(mblk_t *mp)
+fault_free_list(mblk_t *mp)
 {
   while(mp){
     mblk_t *next = mp->b_next;
@@ -435,7 +435,7 @@ fault_close(queue_t *rq, int oflag)
   for(int d = 0; d < 2; d++){
     if(f->side[d].held)
       freemsg(f->side[d].held);
-    free_list(f->side[d].delayed);
+    fault_free_list(f->side[d].delayed);
   }
   kmfree(f);
   return 0;

@@ -75,13 +75,13 @@ static struct {
 } st;
 
 static uint32
-mask(int plen)
+ip_mask(int plen)
 {
   return plen == 0 ? 0 : 0xffffffffu << (32 - plen);
 }
 
 static void
-count_drop(int why)
+ip_count_drop(int why)
 {
   acquire(&ip_lock);
   st.drop[why]++;
@@ -90,7 +90,7 @@ count_drop(int why)
 
 // The interface for dst and the next hop. ip_lock held. -1: no route.
 static int
-route(uint32 dst, uint32 *nexthop)
+ip_route(uint32 dst, uint32 *nexthop)
 {
   if(dst == IPV4_BROADCAST){
     for(int i = 0; i < NIPIF; i++)
@@ -102,8 +102,8 @@ route(uint32 dst, uint32 *nexthop)
   }
   for(int i = 0; i < NIPIF; i++){
     struct ipif *f = &ifs[i];
-    if(f->used && f->addr && ((dst ^ f->addr) & mask(f->plen)) == 0){
-      uint32 bcast = f->addr | ~mask(f->plen);
+    if(f->used && f->addr && ((dst ^ f->addr) & ip_mask(f->plen)) == 0){
+      uint32 bcast = f->addr | ~ip_mask(f->plen);
       *nexthop = (dst == bcast) ? IPV4_BROADCAST : dst;
       return i;
     }
@@ -111,7 +111,7 @@ route(uint32 dst, uint32 *nexthop)
   if(gateway){
     for(int i = 0; i < NIPIF; i++){
       struct ipif *f = &ifs[i];
-      if(f->used && f->addr && ((gateway ^ f->addr) & mask(f->plen)) == 0){
+      if(f->used && f->addr && ((gateway ^ f->addr) & ip_mask(f->plen)) == 0){
         *nexthop = gateway;
         return i;
       }
@@ -121,13 +121,13 @@ route(uint32 dst, uint32 *nexthop)
 }
 
 static int
-is_local(uint32 dst)
+ip_is_local(uint32 dst)
 {
   if(dst == IPV4_BROADCAST)
     return 1;
   for(int i = 0; i < NIPIF; i++){
     struct ipif *f = &ifs[i];
-    if(f->used && f->addr && (dst == f->addr || dst == (f->addr | ~mask(f->plen))))
+    if(f->used && f->addr && (dst == f->addr || dst == (f->addr | ~ip_mask(f->plen))))
       return 1;
   }
   return 0;
@@ -147,7 +147,7 @@ static mblk_t *loop_first, *loop_last;
 static int loop_pending;
 
 static void
-loop_run(void *unused)
+ip_loop_run(void *unused)
 {
   for(;;){
     acquire(&ip_lock);
@@ -175,7 +175,7 @@ loop_run(void *unused)
 }
 
 static void
-loop_queue(mblk_t *pkt)
+ip_loop_queue(mblk_t *pkt)
 {
   acquire(&ip_lock);
   pkt->b_next = 0;
@@ -185,14 +185,14 @@ loop_queue(mblk_t *pkt)
   int start = !loop_pending;
   loop_pending = 1;
   release(&ip_lock);
-  if(start && timeout(loop_run, 0, 0) == 0){
+  if(start && timeout(ip_loop_run, 0, 0) == 0){
     acquire(&ip_lock);
     loop_pending = 0;
     release(&ip_lock);
   }
 }
 
-static int build_and_send(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl,
+static int ip_build_and_send(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl,
                           int tos, uint16 id, queue_t *lowq, uint32 nexthop);
 
 static int
@@ -204,7 +204,7 @@ ip_output(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int tos, 
   for(int k = 0; k < NIPIF; k++)
     if(ifs[k].used && ifs[k].addr && ifs[k].addr == dst)
       self = k;
-  int i = self >= 0 ? self : route(dst, &nexthop);
+  int i = self >= 0 ? self : ip_route(dst, &nexthop);
   if(i < 0){
     st.drop[D_NOROUTE]++;
     release(&ip_lock);
@@ -220,7 +220,7 @@ ip_output(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int tos, 
   // lowq belongs to the link's stream: claim it for the whole send so it
   // cannot be re-plumbed meanwhile (a tap pushed on it, say).
   if(self < 0 && !strclaim(lowq)){
-    count_drop(D_LOWFULL);
+    ip_count_drop(D_LOWFULL);
     freemsg(payload);
     return ENOBUFS;
   }
@@ -228,11 +228,11 @@ ip_output(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int tos, 
     strrelease(lowq);
     if(wait)
       return EAGAIN;
-    count_drop(D_LOWFULL);
+    ip_count_drop(D_LOWFULL);
     freemsg(payload);
     return ENOBUFS;
   }
-  int err = build_and_send(payload, src, dst, proto, ttl, tos, id, self >= 0 ? 0 : lowq, nexthop);
+  int err = ip_build_and_send(payload, src, dst, proto, ttl, tos, id, self >= 0 ? 0 : lowq, nexthop);
   if(self < 0)
     strrelease(lowq);
   return err;
@@ -241,7 +241,7 @@ ip_output(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int tos, 
 // The rest of ip_output: header, then down the link (lowq) or looped back
 // (lowq 0). Consumes payload.
 static int
-build_and_send(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int tos,
+ip_build_and_send(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int tos,
                uint16 id, queue_t *lowq, uint32 nexthop)
 {
 
@@ -257,7 +257,7 @@ build_and_send(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int 
   } else {
     pkt = allocb_headroom(IP_HLEN, 64);
     if(pkt == 0){
-      count_drop(D_NOMEM);
+      ip_count_drop(D_NOMEM);
       if(payload)
         freemsg(payload);
       return ENOMEM;
@@ -279,13 +279,13 @@ build_and_send(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int 
   put32(h + 16, dst);
   put16(h + 10, inet_cksum(h, IP_HLEN));
   if(lowq == 0){
-    loop_queue(pkt);
+    ip_loop_queue(pkt);
     return 0;
   }
 
   mblk_t *req = allocb(sizeof(struct link_ipreq), BPRI_MED);
   if(req == 0){
-    count_drop(D_NOMEM);
+    ip_count_drop(D_NOMEM);
     freemsg(pkt);
     return ENOMEM;
   }
@@ -312,7 +312,7 @@ icmp_echo(mblk_t *pkt, int hlen)
   uint32 src = get32(h + 12), dst = get32(h + 16);
   adjmsg(pkt, hlen);
   if(!pullupmsg(pkt, -1)){
-    count_drop(D_NOMEM);
+    ip_count_drop(D_NOMEM);
     freemsg(pkt);
     return;
   }
@@ -323,7 +323,7 @@ icmp_echo(mblk_t *pkt, int hlen)
     mblk_t *own = copymsg(pkt);
     freemsg(pkt);
     if(own == 0){
-      count_drop(D_NOMEM);
+      ip_count_drop(D_NOMEM);
       return;
     }
     pkt = own;
@@ -336,14 +336,14 @@ icmp_echo(mblk_t *pkt, int hlen)
   st.echo_replied++;
   release(&ip_lock);
   // Reply from the address that was asked (unless it was a broadcast).
-  ip_output(pkt, is_local(dst) && dst != IPV4_BROADCAST ? dst : 0, src, IPPROTO_ICMP, 0, 0, 0);
+  ip_output(pkt, ip_is_local(dst) && dst != IPV4_BROADCAST ? dst : 0, src, IPPROTO_ICMP, 0, 0, 0);
 }
 
 static void
-deliver(queue_t *urq, mblk_t *mp)
+ip_deliver(queue_t *urq, mblk_t *mp)
 {
   if(!strclaim(urq)){
-    count_drop(D_UNBOUND);
+    ip_count_drop(D_UNBOUND);
     freemsg(mp);
     return;
   }
@@ -353,7 +353,7 @@ deliver(queue_t *urq, mblk_t *mp)
     release(&ip_lock);
     putnext(urq, mp);
   } else {
-    count_drop(D_UPFULL);
+    ip_count_drop(D_UPFULL);
     freemsg(mp);
   }
   strrelease(urq);
@@ -385,7 +385,7 @@ ip_input(mblk_t *mp)
     return D_FRAG;
   uint32 dst = get32(h + 16);
   acquire(&ip_lock);
-  int local = is_local(dst);
+  int local = ip_is_local(dst);
   release(&ip_lock);
   if(!local)
     return D_NOTUS;
@@ -426,7 +426,7 @@ ip_input(mblk_t *mp)
   for(int i = 0; i < nt; i++){
     mblk_t *copy = (i == nt - 1) ? mp : dupmsg(mp);
     if(copy)
-      deliver(targets[i], copy);
+      ip_deliver(targets[i], copy);
   }
   return -1;
 }
@@ -438,7 +438,7 @@ ip_lrput(queue_t *q, mblk_t *mp)
   if(t == M_IOCACK || t == M_IOCNAK){
     if(MBLKL(mp) < (int)sizeof(struct iocblk)){
       // Too short to hold its iocblk: a broken module below.
-      count_drop(D_BADANSWER);
+      ip_count_drop(D_BADANSWER);
       qdrop(q, mp, "ip: short ioctl answer from the link");
       return 0;
     }
@@ -550,7 +550,7 @@ ip_send(queue_t *q, mblk_t *mp)
 }
 
 static int
-show(char *buf, int n)
+ip_show(char *buf, int n)
 {
   char a[16];
   int off = 0;
@@ -571,7 +571,7 @@ show(char *buf, int n)
 
 // Tell the link below an interface its address (arp answers for it).
 static void
-tell_link(queue_t *lowq, uint32 addr)
+ip_tell_link(queue_t *lowq, uint32 addr)
 {
   char text[32], a[16];
   int len = snprintf(text, sizeof(text), "addr %s", fmt_ipv4(a, addr));
@@ -603,7 +603,7 @@ tell_link(queue_t *lowq, uint32 addr)
 // An interface named by number ("0") or by the mux id its link got
 // ("mux=5", what I_PLINK returned).
 static int
-parse_ifname(const char *s, uint32 *ifindex)
+ip_parse_ifname(const char *s, uint32 *ifindex)
 {
   uint32 v = 0;
   int kind = parse_ifspec(s, &v);
@@ -638,7 +638,7 @@ ip_ctl(queue_t *q, mblk_t *mp)
   int plen;
 
   if(argc == 3 && strcmp(argv[0], "addr") == 0){
-    if(parse_ifname(argv[1], &v) < 0 || v >= NIPIF ||
+    if(ip_parse_ifname(argv[1], &v) < 0 || v >= NIPIF ||
        parse_ipv4_prefix(argv[2], &addr, &plen) < 0 || addr == 0){
       strsetreason(q, "ip: usage: addr IF A.B.C.D/LEN (IF: number or mux=ID)");
       miocnak(q, mp, 0, EINVAL);
@@ -655,7 +655,7 @@ ip_ctl(queue_t *q, mblk_t *mp)
     ifs[v].plen = plen;
     queue_t *lowq = ifs[v].lowq;
     release(&ip_lock);
-    tell_link(lowq, addr);
+    ip_tell_link(lowq, addr);
     miocack(q, mp, 0, 0);
   } else if(argc >= 2 && strcmp(argv[0], "route") == 0){
     if(argc == 3 && strcmp(argv[1], "default") == 0 && parse_ipv4(argv[2], &addr) == 0){
@@ -701,7 +701,7 @@ ip_ctl(queue_t *q, mblk_t *mp)
     }
     uint32 nh;
     acquire(&ip_lock);
-    int ok = route(addr, &nh) >= 0;
+    int ok = ip_route(addr, &nh) >= 0;
     if(ok)
       u->peer = addr;
     release(&ip_lock);
@@ -727,7 +727,7 @@ ip_ctl(queue_t *q, mblk_t *mp)
       miocnak(q, mp, 0, ENOMEM);
       return;
     }
-    int n = show(buf, 2048);
+    int n = ip_show(buf, 2048);
     netctl_answer(q, mp, buf, n);
     kmfree(buf);
   } else {

@@ -32,24 +32,24 @@ static struct mxlink {
   queue_t *up;       // read queue of the upper stream to answer, or 0
 } mx[NMUXLINK];
 
-static struct module_info mux_info = {
+static struct module_info muxloop_info = {
   .mi_idnum = 105, .mi_idname = "muxloop",
   .mi_minpsz = 0, .mi_maxpsz = 4096, .mi_hiwat = 16384, .mi_lowat = 4096,
 };
-static struct module_info muxlow_info = {
+static struct module_info muxloop_low_info = {
   .mi_idnum = 106, .mi_idname = "muxloop-lower",
   .mi_minpsz = 0, .mi_maxpsz = INFPSZ, .mi_hiwat = 16384, .mi_lowat = 4096,
 };
 
 static void
-mux_init(int major)
+muxloop_init(int major)
 {
   initlock(&mx_lock, "muxloop");
   mx_ready = 1;
 }
 
 static void
-mux_ioctl(queue_t *q, mblk_t *mp)
+muxloop_ioctl(queue_t *q, mblk_t *mp)
 {
   struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
   struct linkblk *lb = mp->b_cont ? (struct linkblk *)mp->b_cont->b_rptr : 0;
@@ -97,11 +97,11 @@ mux_ioctl(queue_t *q, mblk_t *mp)
 
 // Upper write side: route data down the first lower stream.
 static int
-mux_uwput(queue_t *q, mblk_t *mp)
+muxloop_uwput(queue_t *q, mblk_t *mp)
 {
   switch(DB_TYPE(mp)){
   case M_IOCTL:
-    mux_ioctl(q, mp);
+    muxloop_ioctl(q, mp);
     return 0;
   case M_FLUSH:
     if(*mp->b_rptr & FLUSHR){
@@ -150,7 +150,7 @@ mux_uwput(queue_t *q, mblk_t *mp)
 }
 
 static int
-mux_urput(queue_t *q, mblk_t *mp)
+muxloop_urput(queue_t *q, mblk_t *mp)
 {
   putnext(q, mp);
   return 0;
@@ -158,7 +158,7 @@ mux_urput(queue_t *q, mblk_t *mp)
 
 // Lower read side (runs as the lower stream's head): send up.
 static int
-mux_lrput(queue_t *q, mblk_t *mp)
+muxloop_lrput(queue_t *q, mblk_t *mp)
 {
   switch(DB_TYPE(mp)){
   case M_DATA:
@@ -195,7 +195,7 @@ mux_lrput(queue_t *q, mblk_t *mp)
 }
 
 static int
-mux_lwput(queue_t *q, mblk_t *mp)
+muxloop_lwput(queue_t *q, mblk_t *mp)
 {
   putnext(q, mp);
   return 0;
@@ -203,7 +203,7 @@ mux_lwput(queue_t *q, mblk_t *mp)
 
 // An upper stream closes: forget it as a destination.
 static int
-mux_close(queue_t *rq, int oflag)
+muxloop_close(queue_t *rq, int oflag)
 {
   acquire(&mx_lock);
   for(int i = 0; i < NMUXLINK; i++)
@@ -214,29 +214,29 @@ mux_close(queue_t *rq, int oflag)
 }
 
 static int
-mux_open(queue_t *rq, int minor, int oflag, int sflag)
+muxloop_open(queue_t *rq, int minor, int oflag, int sflag)
 {
   return mx_ready ? 0 : ENXIO;
 }
 
-static struct qinit mux_urinit = {
-  .qi_putp = mux_urput, .qi_qopen = mux_open, .qi_qclose = mux_close,
-  .qi_minfo = &mux_info,
+static struct qinit muxloop_urinit = {
+  .qi_putp = muxloop_urput, .qi_qopen = muxloop_open, .qi_qclose = muxloop_close,
+  .qi_minfo = &muxloop_info,
 };
-static struct qinit mux_uwinit = { .qi_putp = mux_uwput, .qi_minfo = &mux_info };
-static struct qinit mux_lrinit = { .qi_putp = mux_lrput, .qi_minfo = &muxlow_info };
-static struct qinit mux_lwinit = { .qi_putp = mux_lwput, .qi_minfo = &muxlow_info };
-static const char *const mux_devices[] = { "muxloop", 0 };
+static struct qinit muxloop_uwinit = { .qi_putp = muxloop_uwput, .qi_minfo = &muxloop_info };
+static struct qinit muxloop_lrinit = { .qi_putp = muxloop_lrput, .qi_minfo = &muxloop_low_info };
+static struct qinit muxloop_lwinit = { .qi_putp = muxloop_lwput, .qi_minfo = &muxloop_low_info };
+static const char *const muxloop_devices[] = { "muxloop", 0 };
 
 static struct streamtab muxloop_tab = {
-  .st_rdinit = &mux_urinit,
-  .st_wrinit = &mux_uwinit,
-  .st_muxrinit = &mux_lrinit,
-  .st_muxwinit = &mux_lwinit,
+  .st_rdinit = &muxloop_urinit,
+  .st_wrinit = &muxloop_uwinit,
+  .st_muxrinit = &muxloop_lrinit,
+  .st_muxwinit = &muxloop_lwinit,
   .st_flags = STR_DRIVER,
-  .st_devices = mux_devices,
+  .st_devices = muxloop_devices,
   .st_provides = "bytes",
-  .st_init = mux_init,
+  .st_init = muxloop_init,
 };
 
 STREAMS_MODULE(muxloop_tab);

@@ -99,7 +99,7 @@ parse_ipv4_prefix(const char *s, uint32 *addr, int *prefixlen)
 }
 
 static int
-hexval(char c)
+netctl_hexval(char c)
 {
   if(c >= '0' && c <= '9') return c - '0';
   if(c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -111,7 +111,7 @@ int
 parse_mac(const char *s, uint8 mac[6])
 {
   for(int i = 0; i < 6; i++){
-    int hi = hexval(s[0]), lo = hexval(s[1]);
+    int hi = netctl_hexval(s[0]), lo = netctl_hexval(s[1]);
     if(hi < 0 || lo < 0)
       return -1;
     mac[i] = hi << 4 | lo;

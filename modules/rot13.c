@@ -15,7 +15,7 @@ static struct module_info rot13_info = {
 };
 
 static void
-rotate(uchar *p, uchar *end)
+rot13_rotate(uchar *p, uchar *end)
 {
   for(; p < end; p++){
     uchar c = *p;
@@ -48,7 +48,7 @@ rot13_wput(queue_t *q, mblk_t *mp)
   }
   for(mblk_t *bp = mp; bp; bp = bp->b_cont)
     if(DB_TYPE(bp) == M_DATA)
-      rotate(bp->b_rptr, bp->b_wptr);
+      rot13_rotate(bp->b_rptr, bp->b_wptr);
   putnext(q, mp);
   return 0;
 }

@@ -56,14 +56,14 @@ static struct spinlock taps_lock;
 static struct tap taps[NTAP];
 
 static void
-put32le(uint8 *p, uint32 v)
+tap_put32le(uint8 *p, uint32 v)
 {
   p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24;
 }
 
 // Record one message (the caller keeps it). t->lock not held.
 static void
-record(struct tap *t, mblk_t *mp, int down)
+tap_record(struct tap *t, mblk_t *mp, int down)
 {
   acquire(&t->lock);
   int want = (t->dirs >> down) & 1;
@@ -112,10 +112,10 @@ record(struct tap *t, mblk_t *mp, int down)
   }
   uint64 us = uptime_us();
   uint8 *p = rec->b_wptr;
-  put32le(p, us / 1000000);
-  put32le(p + 4, us % 1000000);
-  put32le(p + 8, caplen);
-  put32le(p + 12, len);
+  tap_put32le(p, us / 1000000);
+  tap_put32le(p + 4, us % 1000000);
+  tap_put32le(p + 8, caplen);
+  tap_put32le(p + 12, len);
   p += 16;
   int room = caplen;
   int m = hlen < room ? hlen : room;
@@ -197,7 +197,7 @@ static int
 tap_rput(queue_t *q, mblk_t *mp)
 {
   if(DB_TYPE(mp) == M_DATA || DB_TYPE(mp) == M_PROTO)
-    record(q->q_ptr, mp, 0);
+    tap_record(q->q_ptr, mp, 0);
   putnext(q, mp);
   return 0;
 }
@@ -209,7 +209,7 @@ tap_wput(queue_t *q, mblk_t *mp)
      tap_ctl(q, mp))
     return 0;
   if(DB_TYPE(mp) == M_DATA || DB_TYPE(mp) == M_PROTO)
-    record(q->q_ptr, mp, 1);
+    tap_record(q->q_ptr, mp, 1);
   putnext(q, mp);
   return 0;
 }
@@ -260,7 +260,7 @@ tap_close(queue_t *rq, int oflag)
 // ---------------------------------------------------------------- /dev/tap/N
 
 static int
-tapdev_open(struct file *f)
+tap_dev_open(struct file *f)
 {
   if(f->minor < 0 || f->minor >= NTAP)
     return -ENXIO;
@@ -273,7 +273,7 @@ tapdev_open(struct file *f)
 }
 
 static void
-tapdev_close(struct file *f)
+tap_dev_close(struct file *f)
 {
   struct tap *t = f->priv;
   acquire(&t->lock);
@@ -282,18 +282,18 @@ tapdev_close(struct file *f)
 }
 
 static int
-tapdev_read(struct file *f, uint64 dst, int n)
+tap_dev_read(struct file *f, uint64 dst, int n)
 {
   struct tap *t = f->priv;
   if(f->off == 0){
     // the pcap file header, once per open
     uint8 h[24];
     memset(h, 0, sizeof(h));
-    put32le(h, 0xa1b2c3d4);       // microsecond timestamps
+    tap_put32le(h, 0xa1b2c3d4);       // microsecond timestamps
     h[4] = 2; h[6] = 4;           // version 2.4
-    put32le(h + 16, TAP_SNAPLEN);
+    tap_put32le(h + 16, TAP_SNAPLEN);
     acquire(&t->lock);
-    put32le(h + 20, t->linktype);
+    tap_put32le(h + 20, t->linktype);
     release(&t->lock);
     if(n < 24)
       return -EINVAL;
@@ -343,7 +343,7 @@ tapdev_read(struct file *f, uint64 dst, int n)
 }
 
 static int
-tapdev_poll(struct file *f)
+tap_dev_poll(struct file *f)
 {
   struct tap *t = f->priv;
   acquire(&t->lock);
@@ -353,7 +353,7 @@ tapdev_poll(struct file *f)
 }
 
 static struct devsw tapdev = {
-  .open = tapdev_open, .close = tapdev_close, .read = tapdev_read, .poll = tapdev_poll,
+  .open = tap_dev_open, .close = tap_dev_close, .read = tap_dev_read, .poll = tap_dev_poll,
 };
 
 static void
