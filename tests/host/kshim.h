@@ -55,6 +55,12 @@ void kshim_failalloc(int n);
 long kshim_kmalloc_live(void);                     // objects not yet freed
 long kshim_pollwakeups(void);
 
+// Invariants: ASSERT(e) of kernel/streams/stream.h works unchanged in
+// everything built on this shim (host tests, fuzz harnesses); a failed
+// one prints "assertion failed: E at FILE:LINE" and calls abort().
+void st_assertfail(const char *expr, const char *file, int line)
+  __attribute__((noreturn));
+
 // Reporting in the format of the test runner.
 extern int kshim_failures;
 #define CHECK(name, cond) do { \
