@@ -129,6 +129,8 @@ text_stream(struct snap *s, struct stdata *sd)
   release(&sd->sd_lock);
   if(f & STHANGUP)
     safestrcpy(flags + strlen(flags), "hangup,", sizeof(flags) - strlen(flags));
+  if(f & STRDHUP)
+    safestrcpy(flags + strlen(flags), "rdhangup,", sizeof(flags) - strlen(flags));
   if(err)
     safestrcpy(flags + strlen(flags), "error,", sizeof(flags) - strlen(flags));
   if(f & STLINKED)

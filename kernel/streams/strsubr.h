@@ -59,6 +59,7 @@ struct stdata {
 #define STWRBUSY   0x0020   // a write is in progress
 #define STIOCBUSY  0x0040   // an ioctl message is outstanding
 #define STCLOSING  0x0080   // being dismantled
+#define STRDHUP    0x0100   // M_HANGUP for the read side only arrived
 
 // A multiplexor link: lower stream under a mux driver.
 struct stlink {
@@ -128,7 +129,7 @@ extern struct qinit strhead_rinit, strhead_winit;
 
 // ioctl.c
 int  strioctl(struct stdata *sd, struct file *f, int cmd, uint64 arg);
-int  strdoioctl(struct stdata *sd, mblk_t *mp, int timeout_ms, int intr, mblk_t **ansp);
+int  strdoioctl(struct stdata *sd, mblk_t *mp, uint64 timeout_ms, int intr, mblk_t **ansp);
 mblk_t *mkiocmsg(int cmd, const void *data, int len);
 int  strgstats(uint64 uarg);                  // I_GSTATS
 #define IOC_INTR   1   // strdoioctl: a kill ends the wait with -EINTR
