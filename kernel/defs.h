@@ -103,6 +103,15 @@ void usertrapret(void);
 // Register a handler for PLIC interrupt `irq` (runs in interrupt context).
 void irq_register(int irq, void (*handler)(void *), void *arg);
 
+// irq.c: a chain of handlers per PLIC line (lines are shared). irq_register
+// adds its handler to the chain (it does not replace another's).
+void  irqinit(void);
+int   irq_add(int irq, int (*handler)(void *), void *arg); // handler: 1 if its device
+                                  // interrupted; 0, -EINVAL, -EBUSY (chain full)
+int   irq_dispatch(int irq);      // run the line's handlers: how many handled, -1 none
+int   irq_handlers(int irq);      // handlers on the line
+ulong irq_spurious(int irq);      // interrupts on it that no handler claimed
+
 // plic.c
 void plicinit(void);
 void plicinithart(void);

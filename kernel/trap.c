@@ -14,15 +14,10 @@ extern char trampoline[], uservec[], userret[];
 void kernelvec(void);
 void syscall(void);
 
-#define NIRQ 64
-static struct {
-  void (*fn)(void *);
-  void *arg;
-} irqs[NIRQ];
-
 void
 trapinit(void)
 {
+  irqinit();
 }
 
 void
@@ -32,25 +27,14 @@ trapinithart(void)
 }
 
 void
-irq_register(int irq, void (*handler)(void *), void *arg)
-{
-  if(irq <= 0 || irq >= NIRQ)
-    panic("irq_register: bad irq");
-  irqs[irq].arg = arg;
-  irqs[irq].fn = handler;
-  __sync_synchronize();
-  plic_enable(irq);
-}
-
-// Handle an interrupt if that is what scause says. Returns 2 for a timer
-// interrupt, 1 for another device, 0 if it was not an interrupt.
-void
 ipi_send(int hart)
 {
   if(have_sswi)
     *(volatile uint32 *)(SSWI + 4 * hart) = 1;
 }
 
+// Handle an interrupt if that is what scause says. Returns 2 for a timer
+// interrupt, 1 for another device, 0 if it was not an interrupt.
 static int
 devintr(void)
 {
@@ -64,9 +48,7 @@ devintr(void)
     int irq = plic_claim();
     if(irq == UART0_IRQ)
       uartintr();
-    else if(irq > 0 && irq < NIRQ && irqs[irq].fn)
-      irqs[irq].fn(irqs[irq].arg);
-    else if(irq)
+    else if(irq && irq_dispatch(irq) < 0)   // every device on the line (irq.c)
       printf("unexpected interrupt irq=%d\n", irq);
     if(irq)
       plic_complete(irq);

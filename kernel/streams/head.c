@@ -9,9 +9,17 @@
 //    resumes when back-enabled (the head's write service procedure);
 //  - read follows the read mode: RNORM byte stream, RMSGD/RMSGN one
 //    message per call; M_PROTO at the front obeys RPROT*;
-//  - M_ERROR makes later reads/writes fail with its errno until close;
+//  - M_ERROR (SVR4): one byte is the errno of both sides, two bytes the
+//    read and the write side's apart (NOERROR: leave that side as it is;
+//    0: clear it). A side that fails fails every later call on it until
+//    close (I_STR fails with either); only the side that fails now is
+//    flushed, here and below (M_FLUSH down), so a write error leaves the
+//    data already received readable;
 //  - M_HANGUP: reads return what is queued, then 0 (end of file); writes
-//    fail with -ENXIO (the SVR4 choice).
+//    fail with the write side's error if it has one (EPIPE after a
+//    shutdown), else -ENXIO (the SVR4 choice). With one byte FLUSHR it
+//    hangs up the read side only: end of file after the data, for good,
+//    while writes and ioctls go on (a peer's half-close).
 // Waiting readers and writers never sleep inside the stream (claimed),
 // so a push or pop can always proceed.
 #include "types.h"
@@ -95,37 +103,60 @@ strrput(queue_t *q, mblk_t *mp)
   }
 
   case M_ERROR: {
-    int re = 0, we = 0;
+    // Nothing (no byte, or one byte 0) says nothing: NOERROR for both.
+    int re = NOERROR, we = NOERROR;
     if(MBLKL(mp) >= 2){
       re = mp->b_rptr[0];
       we = mp->b_rptr[1];
-    } else if(MBLKL(mp) == 1){
+    } else if(MBLKL(mp) == 1 && mp->b_rptr[0] != 0){
       re = we = mp->b_rptr[0];
     }
-    freemsg(mp);
+    // What fails with this message, not what failed before: an error
+    // already set is no reason to throw away what arrived since.
+    int flush = 0;
     acquire(&sd->sd_lock);
-    if(re != NOERROR)
+    if(re != NOERROR){
       sd->sd_rerr = re;
-    if(we != NOERROR)
+      if(re)
+        flush |= FLUSHR;
+    }
+    if(we != NOERROR){
       sd->sd_werr = we;
-    int bad = sd->sd_rerr || sd->sd_werr;
+      if(we)
+        flush |= FLUSHW;
+    }
     release(&sd->sd_lock);
-    if(bad){
-      // The stream is unusable: drop what waits here and below.
+    if(flush & FLUSHR)
       flushq(q, FLUSHDATA);
-      putnextctl1(WR(q), M_FLUSH, FLUSHRW);
+    if(flush){
+      // The failed side below goes too: the message itself becomes the
+      // M_FLUSH when it can (no allocation that could fail).
+      if(mwritable(mp) && MBLKL(mp) >= 1){
+        freemsg(unlinkb(mp));
+        DB_TYPE(mp) = M_FLUSH;
+        mp->b_rptr[0] = flush;
+        mp->b_wptr = mp->b_rptr + 1;
+        qreply(q, mp);
+      } else {
+        freemsg(mp);
+        putnextctl1(WR(q), M_FLUSH, flush);
+      }
+    } else {
+      freemsg(mp);
     }
     strwakeall(sd);
     return 0;
   }
 
-  case M_HANGUP:
+  case M_HANGUP: {
+    int rdonly = MBLKL(mp) >= 1 && mp->b_rptr[0] == FLUSHR;
     freemsg(mp);
     acquire(&sd->sd_lock);
-    sd->sd_flag |= STHANGUP;
+    sd->sd_flag |= rdonly ? STRDHUP : STHANGUP;
     release(&sd->sd_lock);
     strwakeall(sd);
     return 0;
+  }
 
   case M_IOCACK:
   case M_IOCNAK: {
@@ -384,7 +415,7 @@ take_message(struct stdata *sd, int nonblock, mblk_t **mpp, int *rdopt)
         return 1;
       }
       sd->sd_inflight--;
-      if(sd->sd_flag & STHANGUP){
+      if(sd->sd_flag & (STHANGUP | STRDHUP)){
         release(&sd->sd_lock);
         return 0;
       }
@@ -479,6 +510,8 @@ strpoll(struct stdata *sd)
     mask |= POLLERR;
   if(sd->sd_flag & STHANGUP)
     mask |= POLLHUP | POLLIN;
+  if(sd->sd_flag & STRDHUP)
+    mask |= POLLIN;             // end of file is there to be read
   queue_t *rq = sd->sd_rq;
   acquire(&rq->q_lock);
   if(rq->q_first){

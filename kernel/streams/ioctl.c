@@ -44,10 +44,12 @@ mkiocmsg(int cmd, const void *data, int len)
 // stream). timeout_ms 0 waits forever. Returns 0 with *ansp set to the
 // M_IOCACK/M_IOCNAK, or -errno: -ETIME when no answer came in time.
 int
-strdoioctl(struct stdata *sd, mblk_t *mp, int timeout_ms, int flags, mblk_t **ansp)
+strdoioctl(struct stdata *sd, mblk_t *mp, uint64 timeout_ms, int flags, mblk_t **ansp)
 {
   int intr = flags & IOC_INTR;
-  uint64 deadline = timeout_ms > 0 ? uptime_ms() + timeout_ms : 0;
+  // saturate: a deadline past the end of time is no deadline
+  uint64 now = uptime_ms();
+  uint64 deadline = timeout_ms == 0 || timeout_ms > ~0UL - now ? 0 : now + timeout_ms;
   int err = 0;
   acquire(&sd->sd_lock);
   // Wait for our turn, then for the stream to be enterable.
@@ -136,7 +138,7 @@ do_istr(struct stdata *sd, uint64 arg)
   struct strioctl sio;
   if(copyin_user(&sio, arg, sizeof(sio)) < 0)
     return -EFAULT;
-  if(sio.ic_len < 0 || sio.ic_len > STRIOCMAX || sio.ic_timout < INFTIM)
+  if(sio.ic_len < 0 || sio.ic_len > STRIOCMAX)
     return -EINVAL;
   // The 'S' commands are the framework's: I_LINK and friends reach
   // drivers with kernel pointers inside. A user must not forge them.
@@ -144,8 +146,11 @@ do_istr(struct stdata *sd, uint64 arg)
     strreason(sd, "I_STR commands in the 'S' range belong to the stream head");
     return -EINVAL;
   }
-  int timeout_ms = sio.ic_timout == INFTIM ? 0 :
-                   (sio.ic_timout == 0 ? STRTIMOUT : sio.ic_timout) * 1000;
+  // Seconds as STREAMS has them: negative (INFTIM) forever, 0 the
+  // default. In 64 bits, since INT_MAX seconds in milliseconds do not fit
+  // in an int (the product would wrap, often to "forever").
+  uint64 timeout_ms = sio.ic_timout < 0 ? 0 :
+                      (uint64)(sio.ic_timout == 0 ? STRTIMOUT : sio.ic_timout) * 1000;
   mblk_t *mp = mkiocmsg(sio.ic_cmd, 0, sio.ic_len);
   if(mp == 0)
     return -ENOSR;

@@ -107,6 +107,7 @@ freeb(mblk_t *bp)
   if(bp == 0)
     return;
   dblk_t *db = bp->b_datap;
+  ASSERT(__atomic_load_n(&db->db_ref, __ATOMIC_RELAXED) > 0);  // else freed twice
   // The last mblk to let go frees the buffer; dups may live on other harts.
   if(__atomic_sub_fetch(&db->db_ref, 1, __ATOMIC_ACQ_REL) == 0)
     dbfree(db);

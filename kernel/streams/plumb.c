@@ -49,6 +49,7 @@ void
 strexit(struct stdata *sd)
 {
   acquire(&sd->sd_lock);
+  ASSERT(sd->sd_inflight > 0);   // a release without its claim
   if(--sd->sd_inflight == 0 && (sd->sd_flag & STPLUMB))
     wakeup(&sd->sd_inflight);
   release(&sd->sd_lock);

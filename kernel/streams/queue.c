@@ -58,9 +58,15 @@ drained(queue_t *q)
   return 0;
 }
 
+// A message handed to putq/putbq/put/putnext belongs to nobody else: it
+// is on no queue and no list (b_next/b_prev clear), or two lists would
+// share it and one of them would be corrupted later, far from the cause.
+#define ASSERT_UNLINKED(mp) ASSERT((mp)->b_next == 0 && (mp)->b_prev == 0)
+
 int
 putq(queue_t *q, mblk_t *mp)
 {
+  ASSERT_UNLINKED(mp);
   int size = msgsize(mp);
   int pri = DB_TYPE(mp) >= QPCTL;
   acquire(&q->q_lock);
@@ -106,6 +112,7 @@ putq(queue_t *q, mblk_t *mp)
 int
 putbq(queue_t *q, mblk_t *mp)
 {
+  ASSERT_UNLINKED(mp);
   int size = msgsize(mp);
   int pri = DB_TYPE(mp) >= QPCTL;
   acquire(&q->q_lock);
@@ -294,6 +301,7 @@ deliver(queue_t *q, mblk_t *mp)
 void
 putnext(queue_t *q, mblk_t *mp)
 {
+  ASSERT_UNLINKED(mp);
   queue_t *nq = q->q_next;
   if(nq == 0){
     qdrop(q, mp, "putnext at the end of the stream");
@@ -305,6 +313,7 @@ putnext(queue_t *q, mblk_t *mp)
 void
 put(queue_t *q, mblk_t *mp)
 {
+  ASSERT_UNLINKED(mp);
   deliver(q, mp);
 }
 
@@ -357,10 +366,16 @@ putnextctl1(queue_t *q, int type, int param)
 }
 
 // ioctl answers. q is the queue the M_IOCTL arrived on (the write side);
-// the answer goes back up to the stream head.
+// the answer goes back up to the stream head. Only an M_IOCTL whose first
+// block holds the whole iocblk can be turned into an answer: anything
+// else would be written past its end or answer no request.
+#define ASSERT_IOCTL(mp) \
+  ASSERT(DB_TYPE(mp) == M_IOCTL && MBLKL(mp) >= (int)sizeof(struct iocblk))
+
 void
 miocack(queue_t *q, mblk_t *mp, int count, long rval)
 {
+  ASSERT_IOCTL(mp);
   struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
   DB_TYPE(mp) = M_IOCACK;
   ioc->ioc_count = count;
@@ -376,6 +391,7 @@ miocack(queue_t *q, mblk_t *mp, int count, long rval)
 void
 miocnak(queue_t *q, mblk_t *mp, int count, int error)
 {
+  ASSERT_IOCTL(mp);
   struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
   DB_TYPE(mp) = M_IOCNAK;
   ioc->ioc_count = count;

@@ -192,6 +192,20 @@ struct streamtab {
   static const struct streamtab *const streamtab_entry_##tab \
     __attribute__((used, section("streamtab"), aligned(sizeof(void *)))) = &(tab)
 
+// ---------------------------------------------------------------- invariants
+
+// ASSERT(e): an invariant of the code that must hold whatever users or
+// the wire send. When it does not, everything stops at once, loudly: in
+// the kernel a panic naming the file, the line and the expression; in
+// host tests and fuzzers (tests/host/kshim.c) the same text on standard
+// error and abort(), which the sanitizers and libFuzzer report as a crash
+// with a stack trace. Never use it to check input: input gets an errno.
+// The expression is evaluated once, so it may not have side effects that
+// matter (it is always compiled in).
+void st_assertfail(const char *expr, const char *file, int line)
+  __attribute__((noreturn));
+#define ASSERT(e) ((e) ? (void)0 : st_assertfail(#e, __FILE__, __LINE__))
+
 // ---------------------------------------------------------------- routines
 
 // msg.c: messages

@@ -37,7 +37,7 @@
 #define STR_ERRLEN   128          // longest reason text of I_ERRSTR
 #define STRIOCMAX    4096         // most data bytes of one I_STR, each way
 #define MUXID_ALL    (-1)         // I_UNLINK / I_PUNLINK: every link
-#define INFTIM       (-1)         // I_STR: wait forever
+#define INFTIM       (-1)         // I_STR: wait forever (so does any negative)
 #define STRTIMOUT    15           // I_STR: default timeout in seconds
 
 // I_FLUSH and M_FLUSH
@@ -59,7 +59,7 @@
 // I_STR: an ioctl for a module or the driver, carried down as M_IOCTL.
 struct strioctl {
   int   ic_cmd;      // the command the module understands
-  int   ic_timout;   // seconds to wait for the answer; 0 default; INFTIM forever
+  int   ic_timout;   // seconds to wait for the answer; 0 default; < 0 (INFTIM) forever
   int   ic_len;      // in: bytes at ic_dp to send; out: bytes of the answer
   char *ic_dp;       // data both ways (the answer overwrites it)
 };

@@ -59,6 +59,7 @@ struct stdata {
 #define STWRBUSY   0x0020   // a write is in progress
 #define STIOCBUSY  0x0040   // an ioctl message is outstanding
 #define STCLOSING  0x0080   // being dismantled
+#define STRDHUP    0x0100   // M_HANGUP for the read side only arrived
 
 // A multiplexor link: lower stream under a mux driver.
 struct stlink {
@@ -128,7 +129,7 @@ extern struct qinit strhead_rinit, strhead_winit;
 
 // ioctl.c
 int  strioctl(struct stdata *sd, struct file *f, int cmd, uint64 arg);
-int  strdoioctl(struct stdata *sd, mblk_t *mp, int timeout_ms, int intr, mblk_t **ansp);
+int  strdoioctl(struct stdata *sd, mblk_t *mp, uint64 timeout_ms, int intr, mblk_t **ansp);
 mblk_t *mkiocmsg(int cmd, const void *data, int len);
 int  strgstats(uint64 uarg);                  // I_GSTATS
 #define IOC_INTR   1   // strdoioctl: a kill ends the wait with -EINTR
@@ -139,7 +140,11 @@ int  strlink(struct stdata *upper, int fd, int persistent);
 int  strunlink(struct stdata *upper, int muxid, int persistent);
 void strunlink_closing(struct stdata *sd);    // close: undo its I_LINKs
 int  mux_has_links(int major);                  // links under that driver?
-void mux_list(void (*fn)(struct stlink *l, void *arg), void *arg);
+struct stlinkinfo {                             // a link as the listing shows it
+  int id, persistent, upmajor;
+  int lower, ctl;                               // stream ids (ctl 0: none)
+};
+int  mux_links(struct stlinkinfo *out, int max, int below);
 
 // keep.c
 int  strkeep(struct stdata *sd, uint64 uarg);

@@ -50,10 +50,22 @@ uint64 kshim_r_time(void);
 int  kshim_settle(int ms);
 void kshim_settle_report(void);                    // why not, on stderr
 
+// Lock discipline: the spinlocks the calling thread holds now, and a hook
+// called (when set) by every kmalloc and snprintf, so a test can check
+// that some work never allocates or formats with a spinlock held.
+int  kshim_locks_held(void);
+extern void (*kshim_watch)(const char *what);
+
 // kmalloc failure injection: the n-th allocation from now fails (0 = off).
 void kshim_failalloc(int n);
 long kshim_kmalloc_live(void);                     // objects not yet freed
 long kshim_pollwakeups(void);
+
+// Invariants: ASSERT(e) of kernel/streams/stream.h works unchanged in
+// everything built on this shim (host tests, fuzz harnesses); a failed
+// one prints "assertion failed: E at FILE:LINE" and calls abort().
+void st_assertfail(const char *expr, const char *file, int line)
+  __attribute__((noreturn));
 
 // Reporting in the format of the test runner.
 extern int kshim_failures;
