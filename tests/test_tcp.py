@@ -660,7 +660,7 @@ def test_connect_burst_lan(h):
     n = 1000
     with lanlib.Lan(smp=h.smp) as net:
         m = net.guest(1)
-        base = leakcheck.read(m)
+        base = leakcheck.baseline(m)
         guest = lanlib.guest_addr(1)
         bg = Bg(m, "/test/tcp_burst %d" % GUEST_SRV)
         bg.wait_for("tcp_burst: listening on %d" % GUEST_SRV, 20)
