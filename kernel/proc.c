@@ -328,6 +328,11 @@ scheduler(void)
   for(;;){
     // Let devices interrupt, or a hart with nothing to run would deadlock.
     intr_on();
+    // Idle from before the scan, not after it: a process made runnable
+    // behind the scan's cursor must find us kickable (kick_idle clears
+    // idle and sends an IPI), or we would wait in wfi for the next tick.
+    c->idle = 1;
+    __sync_synchronize();
     int ran = 0;
     for(struct proc *p = proc; p < &proc[NPROC]; p++){
       // Peek without the lock first: most slots are not runnable, and
@@ -337,24 +342,27 @@ scheduler(void)
         continue;
       acquire(&p->lock);
       if(p->state == RUNNABLE){
+        c->idle = 0;
         p->state = RUNNING;
         c->proc = p;
         swtch(&c->context, &p->context);
         c->proc = 0;
         ran = 1;
+        c->idle = 1;
+        __sync_synchronize();
       }
       release(&p->lock);
     }
     if(!ran){
-      // Nothing to run: wait for an interrupt. A hart that makes a
-      // process runnable sends us an IPI (kick_idle), so a wakeup does not
-      // wait for the next timer tick.
-      c->idle = 1;
-      __sync_synchronize();
-      intr_on();
-      asm volatile("wfi");
-      c->idle = 0;
+      // Nothing to run: wait for an interrupt, with interrupts off so that
+      // an IPI taken between the check and the wfi cannot be consumed
+      // unseen (wfi still wakes for an interrupt pending in sie). A kick
+      // since the scan began cleared idle: then look again at once.
+      intr_off();
+      if(__atomic_load_n(&c->idle, __ATOMIC_ACQUIRE))
+        asm volatile("wfi");
     }
+    c->idle = 0;
   }
 }
 
@@ -494,11 +502,12 @@ wakeup(void *chan)
   }
 }
 
-// Called on every tick of hart 0: wake processes whose deadline passed.
+// Called on every hart's tick: wake processes whose deadline passed.
 void
 wakeup_timeouts(uint64 now)
 {
-  if(now < next_deadline)
+  static int scanning;      // one hart scans; the others' ticks skip it
+  if(now < next_deadline || __atomic_exchange_n(&scanning, 1, __ATOMIC_ACQUIRE))
     return;
   uint64 next = ~0UL;
   int kick = 0;
@@ -519,6 +528,7 @@ wakeup_timeouts(uint64 now)
   }
   if(next < next_deadline)
     next_deadline = next;
+  __atomic_store_n(&scanning, 0, __ATOMIC_RELEASE);
   if(kick)
     kick_idle();
 }
