@@ -628,6 +628,9 @@ procdump(void)
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
     if(p->state == UNUSED)
       continue;
-    printf("%d %s %s%s\n", p->pid, names[p->state], p->name, p->kthread ? " [k]" : "");
+    printf("%d %s %s%s", p->pid, names[p->state], p->name, p->kthread ? " [k]" : "");
+    if(p->state == SLEEPING)
+      printf(" chan %p%s", p->chan, p->wake_ms ? " (timed)" : "");
+    printf("\n");
   }
 }

@@ -92,7 +92,7 @@
 #define RXBUFSZ   2048
 #define NCARD     4
 #define ITR_US    40               // interrupt throttling interval
-#define RX_BUDGET 64               // frames per service run (NAPI's default)
+#define RX_BUDGET 32               // frames per service run (NAPI: 64)
 #define RX_CAUSES (ICR_RXT0 | ICR_RXDMT0 | ICR_RXO)
 
 struct rx_desc { uint64 addr; uint16 len, csum; uint8 status, errors; uint16 special; };

@@ -335,8 +335,15 @@ def test_flood_1514(h):
         run_ok(m, "ping -c 1 -W 3000 %s" % lanlib.PEER_ADDR)
         run_ok(m, "ping -c 1 -W 3000 %s" % PEER2_ADDR)
 
+        # Baselines while the link is quiet (the transfer below would
+        # put frames between the reading of the tap's and the card's).
+        base_host = fl.host_counts()
+        base_card, base_eth = card(m), eth(m)
+        peers_tx0 = (links(l.peer_ns)["eth0"]["tx"]["packets"] +
+                     links(fl.peer2_ns)["eth0"]["tx"]["packets"])
+
         # The TCP transfer, started before the flood.
-        run_ok(m, "rm -f /flood.sum; nc -l %d | sha256sum > /flood.sum & true" % TCP_PORT)
+        run_ok(m, "rm -f /flood.sum; nc -l %d < /dev/null | sha256sum > /flood.sum & true" % TCP_PORT)
         tcp = l.peer_popen([sys.executable, "-c", TCP_SENDER, lanlib.guest_addr(1),
                             str(TCP_PORT), str(TCP_BYTES), str(TCP_PACE_S)],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -345,9 +352,6 @@ def test_flood_1514(h):
         line = tcp.stdout.readline()
         assert line.startswith("connected"), "TCP sender: %r" % line
 
-        base_card, base_eth, base_host = card(m), eth(m), fl.host_counts()
-        peers_tx0 = (links(l.peer_ns)["eth0"]["tx"]["packets"] +
-                     links(fl.peer2_ns)["eth0"]["tx"]["packets"])
         flood = subprocess.Popen(["ip", "netns", "exec", fl.flood_ns, exe, "eth0",
                                   lanlib.guest_mac(1), str(FLOOD_S), "1514"],
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -97,6 +97,15 @@ svc_thread(void *arg)
       q->q_sflag &= ~QS_WAITING;
       wakeup(q);
     }
+    if(rl.head){
+      // More work, maybe endless (a driver polling under a flood): let
+      // every runnable process have its turn first, instead of only at
+      // the next tick, so that a flood costs processes their share of the
+      // hart and no more.
+      release(&rl.lock);
+      yield();
+      acquire(&rl.lock);
+    }
   }
 }
 

@@ -412,6 +412,13 @@ kthread_main(void *a)
   return 0;
 }
 
+// A kernel thread giving up its hart for a moment (sched.c between runs).
+void
+yield(void)
+{
+  sched_yield();
+}
+
 int
 kproc_create(const char *name, void (*fn)(void *), void *arg)
 {
