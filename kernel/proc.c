@@ -93,6 +93,7 @@ found:
   p->pid = allocpid();
   p->state = USED;
   p->kthread = kthread;
+  p->svc_local = 0;
   p->wake_ms = 0;
   p->timedout = 0;
   p->killed = 0;
@@ -268,6 +269,7 @@ exit(int status)
     p->cwd = 0;
   }
 
+  sched_handoff();        // closing may have enabled queues: never run here
   acquire(&wait_lock);
   reparent(p);
   wakeup(p->parent);
@@ -422,6 +424,8 @@ void
 sleep(void *chan, struct spinlock *lk)
 {
   struct proc *p = myproc();
+  if(p->svc_local)
+    sched_handoff();     // what we enabled must not wait for our waking
   // We become SLEEPING on chan before dropping lk: a waker (who changes
   // the condition holding lk, then calls wakeup) either ran before we
   // checked the condition, or finds us asleep here – even with its
@@ -442,6 +446,8 @@ sleep_until(void *chan, struct spinlock *lk, uint64 deadline_ms)
   if(uptime_ms() >= deadline_ms)
     return 1;
   struct proc *p = myproc();
+  if(p->svc_local)
+    sched_handoff();
   acquire(&p->lock);
   p->chan = chan;
   p->wake_ms = deadline_ms;
@@ -500,6 +506,39 @@ wakeup(void *chan)
     kick_idle();
     pop_off();
   }
+}
+
+// Like wakeup, but only the first process asleep on chan: for a pool of
+// identical workers (the STREAMS service threads), where waking them all
+// for one piece of work sends all but one back to sleep.
+void
+wakeup_one(void *chan)
+{
+  for(struct proc *p = proc; p < &proc[NPROC]; p++){
+    if(p == myproc() || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != SLEEPING ||
+       __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
+      continue;
+    acquire(&p->lock);
+    int woke = p->state == SLEEPING && p->chan == chan;
+    if(woke)
+      p->state = RUNNABLE;
+    release(&p->lock);
+    if(woke){
+      push_off();
+      kick_idle();
+      pop_off();
+      return;
+    }
+  }
+}
+
+int
+proc_context(void)
+{
+  if(!intr_get())
+    return 0;        // an interrupt handler, or a spinlock held
+  struct proc *p = myproc();
+  return p != 0 && !p->kthread;
 }
 
 // Called on every hart's tick: wake processes whose deadline passed.
