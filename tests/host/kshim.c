@@ -416,6 +416,11 @@ kthread_main(void *a)
   return 0;
 }
 
+// Stand-ins for builds without kernel/streams/sched.c (message-only
+// tests): nothing is ever enabled there. sched.c's own win when linked.
+__attribute__((weak)) void runqueues(void) { }
+__attribute__((weak)) void sched_handoff(void) { }
+
 // Only the first sleeper on chan (sched.c's pool of service threads).
 void
 wakeup_one(void *chan)
