@@ -173,7 +173,8 @@ def main():
     lines = ["# Network performance", "",
              "Written by `make bench` (tests/bench/bench_net.py) on %s UTC. QEMU TCG"
              " emulation: the figures measure this host too; compare ratios taken in"
-             " one run." % datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), ""]
+             " one run." % datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), "",
+             "Floods, scheduling and lock counts: [perf-datapath.md](perf-datapath.md).", ""]
     if ok:
         with lanlib.Lan() as l:
             curves = {}
