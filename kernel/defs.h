@@ -85,12 +85,23 @@ void        sleep(void *chan, struct spinlock *lk);
 // Returns 1 if the deadline passed, 0 otherwise (woken, or killed).
 int         sleep_until(void *chan, struct spinlock *lk, uint64 deadline_ms);
 void        wakeup(void *chan);
+void        wakeup_one(void *chan);       // the first sleeper on chan only
 void        wakeup_timeouts(uint64 now_ms);
+// A user process running its own system call (not an interrupt handler,
+// not a kernel thread), interrupts on: STREAMS may defer work to its
+// return to user space.
+int         proc_context(void);
 // Start a kernel thread running fn(arg); returns its pid or -errno.
 int         kproc_create(const char *name, void (*fn)(void *), void *arg);
 int         proc_count(void);
 int         procinfo_fill(uint64 uaddr, int max);
 void        procdump(void);
+
+// streams/sched.c: service procedures this process enabled run here, on
+// its own hart, before it returns to user space (trap.c) ...
+void        runqueues(void);
+// ... or go to the service threads if it sleeps or exits first (proc.c).
+void        sched_handoff(void);
 
 // swtch.S
 void swtch(struct context *old, struct context *new);

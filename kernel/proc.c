@@ -93,6 +93,7 @@ found:
   p->pid = allocpid();
   p->state = USED;
   p->kthread = kthread;
+  p->svc_local = 0;
   p->wake_ms = 0;
   p->timedout = 0;
   p->killed = 0;
@@ -268,6 +269,7 @@ exit(int status)
     p->cwd = 0;
   }
 
+  sched_handoff();        // closing may have enabled queues: never run here
   acquire(&wait_lock);
   reparent(p);
   wakeup(p->parent);
@@ -328,6 +330,11 @@ scheduler(void)
   for(;;){
     // Let devices interrupt, or a hart with nothing to run would deadlock.
     intr_on();
+    // Idle from before the scan, not after it: a process made runnable
+    // behind the scan's cursor must find us kickable (kick_idle clears
+    // idle and sends an IPI), or we would wait in wfi for the next tick.
+    c->idle = 1;
+    __sync_synchronize();
     int ran = 0;
     for(struct proc *p = proc; p < &proc[NPROC]; p++){
       // Peek without the lock first: most slots are not runnable, and
@@ -337,24 +344,27 @@ scheduler(void)
         continue;
       acquire(&p->lock);
       if(p->state == RUNNABLE){
+        c->idle = 0;
         p->state = RUNNING;
         c->proc = p;
         swtch(&c->context, &p->context);
         c->proc = 0;
         ran = 1;
+        c->idle = 1;
+        __sync_synchronize();
       }
       release(&p->lock);
     }
     if(!ran){
-      // Nothing to run: wait for an interrupt. A hart that makes a
-      // process runnable sends us an IPI (kick_idle), so a wakeup does not
-      // wait for the next timer tick.
-      c->idle = 1;
-      __sync_synchronize();
-      intr_on();
-      asm volatile("wfi");
-      c->idle = 0;
+      // Nothing to run: wait for an interrupt, with interrupts off so that
+      // an IPI taken between the check and the wfi cannot be consumed
+      // unseen (wfi still wakes for an interrupt pending in sie). A kick
+      // since the scan began cleared idle: then look again at once.
+      intr_off();
+      if(__atomic_load_n(&c->idle, __ATOMIC_ACQUIRE))
+        asm volatile("wfi");
     }
+    c->idle = 0;
   }
 }
 
@@ -414,6 +424,8 @@ void
 sleep(void *chan, struct spinlock *lk)
 {
   struct proc *p = myproc();
+  if(p->svc_local)
+    sched_handoff();     // what we enabled must not wait for our waking
   // We become SLEEPING on chan before dropping lk: a waker (who changes
   // the condition holding lk, then calls wakeup) either ran before we
   // checked the condition, or finds us asleep here – even with its
@@ -434,6 +446,8 @@ sleep_until(void *chan, struct spinlock *lk, uint64 deadline_ms)
   if(uptime_ms() >= deadline_ms)
     return 1;
   struct proc *p = myproc();
+  if(p->svc_local)
+    sched_handoff();
   acquire(&p->lock);
   p->chan = chan;
   p->wake_ms = deadline_ms;
@@ -494,11 +508,45 @@ wakeup(void *chan)
   }
 }
 
-// Called on every tick of hart 0: wake processes whose deadline passed.
+// Like wakeup, but only the first process asleep on chan: for a pool of
+// identical workers (the STREAMS service threads), where waking them all
+// for one piece of work sends all but one back to sleep.
+void
+wakeup_one(void *chan)
+{
+  for(struct proc *p = proc; p < &proc[NPROC]; p++){
+    if(p == myproc() || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != SLEEPING ||
+       __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
+      continue;
+    acquire(&p->lock);
+    int woke = p->state == SLEEPING && p->chan == chan;
+    if(woke)
+      p->state = RUNNABLE;
+    release(&p->lock);
+    if(woke){
+      push_off();
+      kick_idle();
+      pop_off();
+      return;
+    }
+  }
+}
+
+int
+proc_context(void)
+{
+  if(!intr_get())
+    return 0;        // an interrupt handler, or a spinlock held
+  struct proc *p = myproc();
+  return p != 0 && !p->kthread;
+}
+
+// Called on every hart's tick: wake processes whose deadline passed.
 void
 wakeup_timeouts(uint64 now)
 {
-  if(now < next_deadline)
+  static int scanning;      // one hart scans; the others' ticks skip it
+  if(now < next_deadline || __atomic_exchange_n(&scanning, 1, __ATOMIC_ACQUIRE))
     return;
   uint64 next = ~0UL;
   int kick = 0;
@@ -519,6 +567,7 @@ wakeup_timeouts(uint64 now)
   }
   if(next < next_deadline)
     next_deadline = next;
+  __atomic_store_n(&scanning, 0, __ATOMIC_RELEASE);
   if(kick)
     kick_idle();
 }
@@ -618,6 +667,9 @@ procdump(void)
   for(struct proc *p = proc; p < &proc[NPROC]; p++){
     if(p->state == UNUSED)
       continue;
-    printf("%d %s %s%s\n", p->pid, names[p->state], p->name, p->kthread ? " [k]" : "");
+    printf("%d %s %s%s", p->pid, names[p->state], p->name, p->kthread ? " [k]" : "");
+    if(p->state == SLEEPING)
+      printf(" chan %p%s", p->chan, p->wake_ms ? " (timed)" : "");
+    printf("\n");
   }
 }

@@ -86,6 +86,9 @@ struct proc {
   // wait_lock must be held when using this:
   struct proc *parent;
 
+  // the run-list lock of streams/sched.c must be held when using this:
+  int svc_local;               // 1 + its slot of local service runs, 0 if none
+
   // private to the process, so p->lock need not be held:
   int kthread;                 // kernel thread (no user memory)
   void (*kfn)(void *);         // kernel thread body

@@ -6,7 +6,39 @@
 #include "riscv.h"
 #include "spinlock.h"
 #include "proc.h"
+#include "sysinfo.h"
 #include "defs.h"
+
+// Counters per lock name: which locks are taken how often, and how long
+// harts wait for them, is what says where two harts get in each other's
+// way (sysinfo prints them). Names beyond NLOCKSTAT share the last entry.
+struct lockstat {
+  char *name;
+  ulong acquires, contended, spins;   // atomic adds: many locks share one
+};
+static struct lockstat stats[NLOCKSTAT];
+static uint nstats;           // entries in use, only grows
+static uint stats_lock;       // a bare flag: initlock cannot use a spinlock
+
+static struct lockstat *
+stat_for(char *name)
+{
+  while(__atomic_exchange_n(&stats_lock, 1, __ATOMIC_ACQUIRE))
+    ;
+  struct lockstat *st = 0;
+  for(uint i = 0; i < nstats && !st; i++)
+    if(stats[i].name == name || strcmp(stats[i].name, name) == 0)
+      st = &stats[i];
+  if(st == 0 && nstats < NLOCKSTAT){
+    st = &stats[nstats];
+    st->name = nstats == NLOCKSTAT - 1 ? "(others)" : name;
+    __atomic_store_n(&nstats, nstats + 1, __ATOMIC_RELEASE);
+  }
+  if(st == 0)
+    st = &stats[NLOCKSTAT - 1];
+  __atomic_store_n(&stats_lock, 0, __ATOMIC_RELEASE);
+  return st;
+}
 
 void
 initlock(struct spinlock *lk, char *name)
@@ -14,6 +46,22 @@ initlock(struct spinlock *lk, char *name)
   lk->name = name;
   lk->locked = 0;
   lk->cpu = 0;
+  lk->stat = stat_for(name);
+}
+
+int
+lock_stats(struct sysinfo_lock *out, int max)
+{
+  int n = __atomic_load_n(&nstats, __ATOMIC_ACQUIRE);
+  if(n > max)
+    n = max;
+  for(int i = 0; i < n; i++){
+    safestrcpy(out[i].name, stats[i].name, LOCKNAME);
+    out[i].acquires = __atomic_load_n(&stats[i].acquires, __ATOMIC_RELAXED);
+    out[i].contended = __atomic_load_n(&stats[i].contended, __ATOMIC_RELAXED);
+    out[i].spins = __atomic_load_n(&stats[i].spins, __ATOMIC_RELAXED);
+  }
+  return n;
 }
 
 void
@@ -26,9 +74,22 @@ acquire(struct spinlock *lk)
   }
   // amoswap with acquire ordering: nothing in the critical section may be
   // moved before the lock is ours.
-  while(__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0)
-    ;
+  ulong spins = 0;
+  while(__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0){
+    // spin on a plain load: the swap's write would bounce the line
+    while(__atomic_load_n(&lk->locked, __ATOMIC_RELAXED))
+      spins++;
+    spins++;
+  }
   lk->cpu = mycpu();
+  struct lockstat *st = lk->stat;
+  if(st){         // 0 for a lock never passed to initlock
+    __atomic_add_fetch(&st->acquires, 1, __ATOMIC_RELAXED);
+    if(spins){
+      __atomic_add_fetch(&st->contended, 1, __ATOMIC_RELAXED);
+      __atomic_add_fetch(&st->spins, spins, __ATOMIC_RELAXED);
+    }
+  }
 }
 
 void

@@ -22,6 +22,19 @@ struct procinfo {
   char name[PROCNAME];
 };
 
+// Spinlock counters, one entry per lock name (every queue's "queue" lock
+// counts in one entry): acquisitions, those that found the lock taken,
+// and the turns spent spinning for it.
+#define NLOCKSTAT 40
+#define LOCKNAME  16
+
+struct sysinfo_lock {
+  char name[LOCKNAME];
+  unsigned long acquires;
+  unsigned long contended;
+  unsigned long spins;
+};
+
 struct sysinfo {
   unsigned long freepages;   // free physical pages
   unsigned long totalpages;  // pages managed by the page allocator
@@ -31,6 +44,8 @@ struct sysinfo {
   int nfile;                 // open file table entries in use
   int ninode;                // in-memory inodes referenced
   int ncpu;                  // harts running
+  int nlocks;                // entries used in locks[]
+  struct sysinfo_lock locks[NLOCKSTAT];
 };
 
 #endif

@@ -130,6 +130,7 @@ sys_sysinfo(void)
   for(int i = 0; i < NCPU; i++)
     if(cpus[i].started)
       si.ncpu++;
+  si.nlocks = lock_stats(si.locks, NLOCKSTAT);
   return copyout_user(addr, &si, sizeof(si));
 }
 

@@ -1,6 +1,8 @@
 // timer.c: time. The `time` CSR counts at 10 MHz on QEMU's virt machine;
-// each hart programs stimecmp (Sstc) for an interrupt every TICK_MS. Hart
-// 0's tick also wakes sleepers whose sleep_until deadline has passed.
+// each hart programs stimecmp (Sstc) for an interrupt every TICK_MS. Every
+// hart's tick also wakes sleepers whose sleep_until deadline has passed:
+// if only one hart did, that hart being busy with interrupts off (a driver
+// under a flood) would stop every timed sleeper, callouts included.
 #include "types.h"
 #include "param.h"
 #include "riscv.h"
@@ -36,10 +38,9 @@ timer_interrupt(void)
 {
   // Re-arming also clears the pending interrupt.
   w_stimecmp(r_time() + TICK_CYCLES);
-  if(cpuid() == 0){
+  if(cpuid() == 0)
     __atomic_add_fetch(&ticks, 1, __ATOMIC_RELAXED);
-    wakeup_timeouts(uptime_ms());
-  }
+  wakeup_timeouts(uptime_ms());
 }
 
 // Power off through QEMU's test device: 0x5555 = pass, (code<<16)|0x3333 = fail.

@@ -122,6 +122,9 @@ usertrapret(void)
 {
   struct proc *p = myproc();
 
+  // Service procedures this system call enabled run now, on this hart.
+  runqueues();
+
   // From here until sret, a trap would go to uservec with kernel state:
   // keep interrupts off.
   intr_off();

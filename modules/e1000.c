@@ -6,13 +6,25 @@
 //                 no FCS) to transmit; frames wait on the queue while the
 //                 transmit ring is full, which is real flow control.
 //   read side     every frame received, as M_DATA.
-//   ioctls        DL_INFO (address, link, mtu), DL_STATS (counters, text).
+//   ioctls        DL_INFO (address, link, mtu), DL_STATS (counters, text);
+//                 NET_CTL "card" answers the same counters, so that they
+//                 can be read through eth once the card is linked under it
+//                 (`netctl /dev/eth card`).
 //
 // Receive and transmit use descriptor rings in memory the card reaches by
-// DMA. Received frames are copied into fresh messages in the interrupt
-// handler and queued; the read service procedure passes them up under
-// flow control. Transmitted frames go out straight from the message's
-// data block (no copy) and are freed when the card reports them done.
+// DMA. Receive is polled, as Mogul and Ramakrishnan and Linux's NAPI do it,
+// so that a flood from the wire cannot livelock the guest: the interrupt
+// only masks the receive causes and enables the read queue; its service
+// procedure (process context, fairly scheduled) copies up to RX_BUDGET
+// frames into messages and passes them up while the queue above can take
+// them, gives the descriptors back to the card with one RDT write per
+// batch, and unmasks the interrupt only when the ring is empty – then looks
+// once more, for a frame that came in between. When the queue above is
+// full it leaves the frames on the ring: the card (QEMU) then refuses new
+// ones, which costs the guest nothing (the host's tap drops and counts
+// them), and the back-enable from above resumes the harvest.
+// Transmitted frames go out straight from the message's data block (no
+// copy) and are freed when the card reports them done.
 #include "types.h"
 #include "param.h"
 #include "riscv.h"
@@ -24,6 +36,7 @@
 #include "callout.h"
 #include "streams/stream.h"
 #include "ether.h"
+#include "netctl.h"
 
 // Registers (82540EM manual, section 13), as byte offsets into BAR 0.
 #define CTRL     0x0000
@@ -42,6 +55,8 @@
 #define RDT      0x2818
 #define RDTR     0x2820
 #define ITR      0x00c4
+#define MPC      0x4010            // missed packets (statistics, read-to-clear)
+#define RNBC     0x40a0            // receive: no buffers (read-to-clear)
 #define TDBAL    0x3800
 #define TDBAH    0x3804
 #define TDLEN    0x3808
@@ -77,16 +92,21 @@
 #define RXBUFSZ   2048
 #define NCARD     4
 #define ITR_US    40               // interrupt throttling interval
+#define RX_BUDGET 32               // frames per service run (NAPI: 64)
+#define RX_CAUSES (ICR_RXT0 | ICR_RXDMT0 | ICR_RXO)
 
 struct rx_desc { uint64 addr; uint16 len, csum; uint8 status, errors; uint16 special; };
 struct tx_desc { uint64 addr; uint16 len; uint8 cso, cmd, status, css; uint16 special; };
 
 struct card {
-  struct spinlock lock;     // rings, rq and counters
+  struct spinlock lock;     // transmit ring, rq, rx_masked and counters
   volatile uint32 *regs;
   int present;
   uint8 mac[ETH_ALEN];
   queue_t *rq;              // read queue of the open stream, or 0
+  int rx_masked;            // receive causes masked: a harvest is due
+  // The receive ring belongs to the read service procedure (which never
+  // runs on two harts at once) and, before it can run, to open:
   struct rx_desc *rx;       // NRX descriptors (one page)
   char *rxbuf[NRX];
   struct tx_desc *tx;       // NTX descriptors
@@ -96,7 +116,14 @@ struct card {
   uint32 rx_next;           // next descriptor the card will fill
   int sweep_armed;          // a tx_sweep callout is pending
   struct {
-    ulong rx_frames, rx_bytes, rx_drops, rx_errors, rx_overruns;
+    ulong rx_frames, rx_bytes;     // passed up
+    ulong rx_errors;               // bad descriptors (errors, no EOP, too long)
+    ulong rx_nomem;                // dropped: no message block for a copy
+    ulong rx_closed;               // dropped: arrived while no stream was open
+    ulong rx_missed, rx_nobuf;     // the card's MPC and RNBC, accumulated
+    ulong rx_overruns;             // RXO interrupts (the card ran out of descriptors)
+    ulong rx_polls, rx_budget_out; // service runs; runs that used their whole budget
+    ulong rx_upper_full;           // runs that left frames on the ring: queue above full
     ulong tx_frames, tx_bytes, tx_drops;
   } st;
 };
@@ -109,8 +136,11 @@ static void wr(struct card *c, int r, uint32 v) { c->regs[r / 4] = v; }
 
 static int tx_free(struct card *c) { return NTX - 1 - (c->tx_tail - c->tx_head); }
 
-// The ring is full and frames wait: ask for an interrupt when the card
-// has sent some. Lock held.
+// The ring is full and frames wait on the write queue: ask for an
+// interrupt when the card has sent some. Lock held, and the frame that
+// did not fit already back on the queue: the interrupt enables the queue
+// only if frames wait, so unmasking first could let an interrupt between
+// the two find an empty queue and leave the frame stranded.
 static void
 tx_wait(struct card *c)
 {
@@ -193,6 +223,37 @@ tx_prepare(struct card *c, queue_t *q, mblk_t *mp)
   return mp;
 }
 
+// The card's statistics registers clear when read: fold them into the
+// counters. Lock held.
+static void
+rx_fold_missed(struct card *c)
+{
+  c->st.rx_missed += rd(c, MPC);
+  c->st.rx_nobuf += rd(c, RNBC);
+}
+
+// Every counter, "name value" a line. rx_drops is the sum of the frames the
+// guest took and then dropped (no memory, no stream open); rx_missed and
+// rx_nobuf are frames the card itself missed. Lock held.
+static int
+stats_text(struct card *c, char *buf, int n)
+{
+  rx_fold_missed(c);
+  int len = snprintf(buf, n,
+    "rx_frames %lu\nrx_bytes %lu\nrx_drops %lu\nrx_drop_nomem %lu\nrx_drop_closed %lu\n"
+    "rx_errors %lu\nrx_missed %lu\nrx_nobuf %lu\nrx_overruns %lu\n"
+    "rx_polls %lu\nrx_budget_out %lu\nrx_upper_full %lu\n"
+    "tx_frames %lu\ntx_bytes %lu\ntx_drops %lu\nlink %s\n",
+    c->st.rx_frames, c->st.rx_bytes, c->st.rx_nomem + c->st.rx_closed, c->st.rx_nomem,
+    c->st.rx_closed, c->st.rx_errors, c->st.rx_missed, c->st.rx_nobuf, c->st.rx_overruns,
+    c->st.rx_polls, c->st.rx_budget_out, c->st.rx_upper_full,
+    c->st.tx_frames, c->st.tx_bytes, c->st.tx_drops,
+    (rd(c, STATUS) & STATUS_LU) ? "up" : "down");
+  return len < n ? len : n - 1;
+}
+
+#define STATS_MAX 640
+
 static void
 e1000_ioctl(queue_t *q, mblk_t *mp)
 {
@@ -204,36 +265,28 @@ e1000_ioctl(queue_t *q, mblk_t *mp)
     memmove(info.addr, c->mac, ETH_ALEN);
     info.link_up = (rd(c, STATUS) & STATUS_LU) != 0;
     info.mtu = ETH_MTU;
-    mblk_t *dp = allocb(sizeof(info), BPRI_MED);
-    if(dp == 0){
-      miocnak(q, mp, 0, ENOMEM);
-      return;
+    netctl_answer(q, mp, &info, sizeof(info));
+  } else if(ioc->ioc_cmd == DL_STATS || ioc->ioc_cmd == NET_CTL){
+    // NET_CTL: only "card" (eth passes down what it does not know)
+    if(ioc->ioc_cmd == NET_CTL){
+      mblk_t *dp = mp->b_cont;
+      int n = dp ? msgdsize(dp) : 0;
+      if(n != 4 || !pullupmsg(dp, -1) || memcmp(dp->b_rptr, "card", 4) != 0){
+        strsetreason(q, "e1000: unknown control message (card)");
+        miocnak(q, mp, 0, EINVAL);
+        return;
+      }
     }
-    memmove(dp->b_wptr, &info, sizeof(info));
-    dp->b_wptr += sizeof(info);
-    if(mp->b_cont)
-      freemsg(unlinkb(mp));
-    linkb(mp, dp);
-    miocack(q, mp, sizeof(info), 0);
-  } else if(ioc->ioc_cmd == DL_STATS){
-    mblk_t *dp = allocb(512, BPRI_MED);
-    if(dp == 0){
+    char *buf = kmalloc(STATS_MAX);
+    if(buf == 0){
       miocnak(q, mp, 0, ENOMEM);
       return;
     }
     acquire(&c->lock);
-    int n = snprintf((char *)dp->b_wptr, 512,
-      "rx_frames %lu\nrx_bytes %lu\nrx_drops %lu\nrx_errors %lu\nrx_overruns %lu\n"
-      "tx_frames %lu\ntx_bytes %lu\ntx_drops %lu\nlink %s\n",
-      c->st.rx_frames, c->st.rx_bytes, c->st.rx_drops, c->st.rx_errors,
-      c->st.rx_overruns, c->st.tx_frames, c->st.tx_bytes, c->st.tx_drops,
-      (rd(c, STATUS) & STATUS_LU) ? "up" : "down");
+    int n = stats_text(c, buf, STATS_MAX);
     release(&c->lock);
-    dp->b_wptr += n < 512 ? n : 511;
-    if(mp->b_cont)
-      freemsg(unlinkb(mp));
-    linkb(mp, dp);
-    miocack(q, mp, msgdsize(dp), 0);
+    netctl_answer(q, mp, buf, n);
+    kmfree(buf);
   } else {
     miocnak(q, mp, 0, EINVAL);
   }
@@ -257,11 +310,18 @@ e1000_wput(queue_t *q, mblk_t *mp)
     if(tx_free(c) > 0){
       tx_one(c, mp);
       release(&c->lock);
-    } else {
-      tx_wait(c);
-      release(&c->lock);
-      putq(q, mp);
+      return 0;
     }
+    release(&c->lock);
+    putq(q, mp);
+    acquire(&c->lock);
+    tx_reclaim(c);
+    int room = tx_free(c) > 0;
+    if(!room)
+      tx_wait(c);
+    release(&c->lock);
+    if(room)
+      qenable(q);      // the ring emptied meanwhile: the service sends it
     return 0;
   case M_IOCTL:
     e1000_ioctl(q, mp);
@@ -287,9 +347,16 @@ e1000_wsrv(queue_t *q)
     acquire(&c->lock);
     tx_reclaim(c);
     if(tx_free(c) == 0){
-      tx_wait(c);
       release(&c->lock);
-      putbq(q, mp);    // the transmit-done interrupt enables us again
+      putbq(q, mp);
+      acquire(&c->lock);
+      tx_reclaim(c);
+      if(tx_free(c) > 0){   // room came meanwhile: go on
+        release(&c->lock);
+        continue;
+      }
+      tx_wait(c);           // the transmit-done interrupt enables us again
+      release(&c->lock);
       return 0;
     }
     tx_one(c, mp);
@@ -306,6 +373,108 @@ e1000_rput(queue_t *q, mblk_t *mp)
   return 0;
 }
 
+// Give descriptors [from, to) back to the card: one RDT write for the
+// batch (under QEMU each write is an exit to the emulator, which also
+// refills the slot at once from what the host has queued).
+static void
+rx_return(struct card *c, uint32 to)
+{
+  __sync_synchronize();       // descriptors cleared before the card sees them
+  wr(c, RDT, (to + NRX - 1) % NRX);
+}
+
+// Unmask the receive causes. Lock held.
+static void
+rx_unmask(struct card *c)
+{
+  c->rx_masked = 0;
+  wr(c, IMS, RX_CAUSES);
+}
+
+// Read service: pass up what was queued here (rput), then harvest the
+// ring. Runs in process context, never on two harts at once; the ring's
+// descriptors and rx_next are its own.
+static int
+e1000_rsrv(queue_t *q)
+{
+  struct card *c = q->q_ptr;
+  mblk_t *mp;
+  while((mp = getq(q)) != 0){
+    if(!canputnext(q)){
+      putbq(q, mp);
+      return 0;               // back-enabled when the queue above drains
+    }
+    putnext(q, mp);
+  }
+
+  for(;;){
+    int n = 0, full = 0;
+    ulong frames = 0, bytes = 0, errors = 0, nomem = 0;
+    while(n < RX_BUDGET){
+      struct rx_desc *d = &c->rx[c->rx_next];
+      if((d->status & DESC_DD) == 0)
+        break;
+      if(!canputnext(q)){
+        full = 1;             // leave it to the card: it refuses what follows
+        break;
+      }
+      __sync_synchronize();   // read the frame only after seeing DD
+      int len = d->len;
+      if(d->errors || (d->status & RXSTA_EOP) == 0 || len > ETH_MAXFRAME + 4){
+        errors++;
+      } else if((mp = allocb(len, BPRI_MED)) == 0){
+        nomem++;
+      } else {
+        memmove(mp->b_wptr, c->rxbuf[c->rx_next], len);
+        mp->b_wptr += len;
+        frames++;
+        bytes += len;
+        putnext(q, mp);
+      }
+      d->status = 0;
+      c->rx_next = (c->rx_next + 1) % NRX;
+      n++;
+    }
+    if(n > 0)
+      rx_return(c, c->rx_next);
+
+    acquire(&c->lock);
+    c->st.rx_polls++;
+    c->st.rx_frames += frames;
+    c->st.rx_bytes += bytes;
+    c->st.rx_errors += errors;
+    c->st.rx_nomem += nomem;
+    if(full){
+      // Stay masked: the back-enable from above runs us again.
+      c->st.rx_upper_full++;
+      release(&c->lock);
+      return 0;
+    }
+    if(n == RX_BUDGET){
+      // More may wait: go to the back of the run list, so that other
+      // queues (and, through the scheduler, processes) get their turn.
+      c->st.rx_budget_out++;
+      release(&c->lock);
+      qenable(q);
+      return 0;
+    }
+    // The ring is empty: clear the causes that piled up while masked
+    // (writing 1s clears ICR bits; a read would clear TXDW too), unmask,
+    // then look once more – a frame that arrived between the last look
+    // and the clear raised no interrupt we will see.
+    wr(c, ICR, RX_CAUSES);
+    rx_unmask(c);
+    int more = (c->rx[c->rx_next].status & DESC_DD) != 0;
+    if(more){
+      c->rx_masked = 1;
+      wr(c, IMC, RX_CAUSES);
+    }
+    release(&c->lock);
+    if(!more)
+      return 0;
+  }
+}
+
 static int
 e1000_open(queue_t *rq, int minor, int oflag, int sflag)
 {
@@ -318,7 +487,20 @@ e1000_open(queue_t *rq, int minor, int oflag, int sflag)
     return EBUSY;
   }
   rq->q_ptr = WR(rq)->q_ptr = c;
+  // Frames that came while nobody had the card open are dropped, not
+  // delivered late to a stream that did not exist then. The read
+  // procedures are still off, so the ring is ours here.
+  int n = 0;
+  while(n < NRX && (c->rx[c->rx_next].status & DESC_DD)){
+    c->rx[c->rx_next].status = 0;
+    c->rx_next = (c->rx_next + 1) % NRX;
+    n++;
+  }
+  c->st.rx_closed += n;
+  if(n)
+    rx_return(c, c->rx_next);
   c->rq = rq;
+  rx_unmask(c);   // the first interrupt enables the read queue
   release(&c->lock);
   return 0;
 }
@@ -329,6 +511,10 @@ e1000_close(queue_t *rq, int oflag)
   struct card *c = rq->q_ptr;
   acquire(&c->lock);
   c->rq = 0;
+  // Masked until the next open: frames wait on the ring, then the card
+  // refuses them (the host drops them); open counts what it finds.
+  c->rx_masked = 1;
+  wr(c, IMC, RX_CAUSES);
   release(&c->lock);
   flushq(rq, FLUSHALL);
   flushq(WR(rq), FLUSHALL);
@@ -340,54 +526,24 @@ e1000_intr(void *arg)
 {
   struct card *c = arg;
   uint32 icr = rd(c, ICR);     // reading clears the causes
-  if(icr & ICR_RXO){
-    acquire(&c->lock);
-    c->st.rx_overruns++;
-    release(&c->lock);
-  }
-
-  // Receive: copy each finished frame into a message and hand the buffer
-  // straight back to the card.
   acquire(&c->lock);
   queue_t *rq = c->rq;
-  int claimed = rq && strclaim(rq);
-  for(;;){
-    struct rx_desc *d = &c->rx[c->rx_next];
-    if((d->status & DESC_DD) == 0)
-      break;
-    int len = d->len;
-    if(d->errors || (d->status & RXSTA_EOP) == 0 || len > ETH_MAXFRAME + 4){
-      c->st.rx_errors++;
-    } else if(!claimed){
-      c->st.rx_drops++;          // nobody has the card open
-    } else {
-      mblk_t *mp = canput(rq) ? allocb(len, BPRI_MED) : 0;
-      if(mp == 0){
-        c->st.rx_drops++;        // queue full or no memory
-      } else {
-        memmove(mp->b_wptr, c->rxbuf[c->rx_next], len);
-        mp->b_wptr += len;
-        c->st.rx_frames++;
-        c->st.rx_bytes += len;
-        putq(rq, mp);
-      }
-    }
-    d->status = 0;
-    __sync_synchronize();
-    wr(c, RDT, c->rx_next);    // the card may use this descriptor again
-    c->rx_next = (c->rx_next + 1) % NRX;
+  if(icr & ICR_RXO)
+    c->st.rx_overruns++;
+  // Receive: no work here, only scheduling (see the top of the file).
+  if((icr & RX_CAUSES) && !c->rx_masked){
+    c->rx_masked = 1;
+    wr(c, IMC, RX_CAUSES);
+    if(rq)
+      qenable(rq);
   }
-
   // Transmit: free what was sent; let waiting frames onto the ring.
   tx_reclaim(c);
   if(icr & ICR_TXDW)
-    wr(c, IMC, ICR_TXDW);      // until the ring fills up again
-  int wake_tx = claimed && (icr & ICR_TXDW) && WR(rq)->q_first;
-  release(&c->lock);
-  if(wake_tx)
+    wr(c, IMC, ICR_TXDW);      // until the ring fills up again (tx_wait)
+  if(rq && (icr & ICR_TXDW) && WR(rq)->q_first)
     qenable(WR(rq));
-  if(claimed)
-    strrelease(rq);
+  release(&c->lock);
 }
 
 static int
@@ -449,7 +605,9 @@ card_init(struct card *c, struct pci_dev *pd)
   wr(c, ITR, ITR_US * 1000 / 256);
   // Transmit-done interrupts are only wanted while frames wait for room
   // on the ring (tx_wait): sent frames are otherwise reclaimed lazily.
-  wr(c, IMS, ICR_RXT0 | ICR_RXDMT0 | ICR_RXO | ICR_LSC);
+  // Receive causes stay masked until a stream opens the card.
+  c->rx_masked = 1;
+  wr(c, IMS, ICR_LSC);
   irq_register(pd->irq, e1000_intr, c);
   c->present = 1;
   return 0;
@@ -482,7 +640,7 @@ static struct module_info e1000_info = {
 };
 
 static struct qinit e1000_rinit = {
-  .qi_putp = e1000_rput, .qi_srvp = putnext_srv,
+  .qi_putp = e1000_rput, .qi_srvp = e1000_rsrv,
   .qi_qopen = e1000_open, .qi_qclose = e1000_close, .qi_minfo = &e1000_info,
 };
 

@@ -3,6 +3,8 @@
 // memory and processes (sysinfo(2)), STREAMS (messages, data blocks,
 // streams, links: I_GSTATS) and TCP (conversations and lwIP's control
 // blocks: /dev/tcpstat). Leak checks compare these with a baseline.
+// Also, one line per spinlock name, how often it was taken and how often
+// and how long a hart had to spin for it.
 #include "user.h"
 #include "streams/stropts.h"
 
@@ -43,6 +45,10 @@ main(void)
   printf("nfile %d\n", si.nfile);
   printf("ninode %d\n", si.ninode);
   printf("ncpu %d\n", si.ncpu);
+  // Spinlocks by name: "lock NAME acquires N contended N spins N".
+  for(int i = 0; i < si.nlocks && i < NLOCKSTAT; i++)
+    printf("lock %s acquires %lu contended %lu spins %lu\n", si.locks[i].name,
+           si.locks[i].acquires, si.locks[i].contended, si.locks[i].spins);
   // I_GSTATS works on any stream; a loop stream of our own is counted in
   // ss_streams while we hold it open, so it is taken off again.
   int fd = open("/dev/loop", O_RDWR);

@@ -32,13 +32,18 @@ OUT = os.path.join(qemu.REPO, "docs", "perf-network.md")
 RECEIVER = r'''
 import socket, sys, time
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b5))
-s.bind(("eth0", socket.htons(0x88b5))); s.settimeout(3.0)
+s.bind(("eth0", socket.htons(0x88b5)))
+# The guest needs a while to start its sender (exec, under emulation):
+# wait long for the first frame, then stop once the frames stop. (A 3 s
+# wait from the start counted 0 of 20000 whenever the guest was slower.)
+s.settimeout(60.0)
 print("ready", flush=True)
 n = b = 0; first = last = None
 try:
     while True:
         d = s.recv(2048); t = time.monotonic()
-        if first is None: first = t
+        if first is None:
+            first = t; s.settimeout(3.0)
         last = t; n += 1; b += len(d)
 except socket.timeout:
     pass
@@ -61,7 +66,8 @@ while True:
 print("sent %d" % n, flush=True)
 '''
 
-RATES = (1000, 2000, 4000, 8000, 16000)   # offered frames/s, Linux -> guest
+RATES = (1000, 2000, 4000, 8000, 16000, 32000, 64000)   # offered frames/s, Linux -> guest
+CURVE_SVG = os.path.join(qemu.REPO, "docs", "perf-receive.svg")
 PACE_S = 2
 
 def percentile(xs, p):
@@ -69,7 +75,7 @@ def percentile(xs, p):
     return xs[min(len(xs) - 1, int(round(p / 100.0 * (len(xs) - 1))))]
 
 
-def frame_rates(l):
+def frame_rates(l, curves):
     m = l.guest(1, net="none")
     peer_mac = l.peer_run(["cat", "/sys/class/net/eth0/address"], check=True).stdout.strip()
     rows = []
@@ -87,7 +93,8 @@ def frame_rates(l):
         # Linux -> guest: offer frames at a paced rate for PACE_S seconds
         # and count what the guest program reads; the best loss-free rate
         # is the figure (as the anchor figures of small kernels are).
-        best, last = 0, (0, 0)
+        best, last, lossy = 0, (0, 0), False
+        curve = []
         for rate in RATES:
             m.send("/test/bench_frames rx %d\n" % (PACE_S + 3))
             m.wait_for("/test/bench_frames rx %d\n" % (PACE_S + 3), 10)
@@ -98,15 +105,51 @@ def frame_rates(l):
             m.wait_for(qemu.PROMPT, 30, start=mm.end() - 1)
             m._mark = len(m.console)
             got = int(mm.group(1))
-            last = (got, nsent)
-            if got >= nsent:
-                best = rate
-            else:
+            # The curve: what was offered and what the program read, both
+            # per second of the paced interval. Every rate is tried, up to
+            # 3x past the loss-free one: the shape above that rate is what
+            # shows livelock (delivery falling) or its absence (flat).
+            curve.append((nsent / PACE_S, min(got, nsent) / PACE_S))
+            if got >= nsent and not lossy:
+                best, last = rate, (got, nsent)
+            elif not lossy:
+                lossy, last = True, (got, nsent)
+            if lossy and rate >= 3 * max(best, RATES[0]):
                 break
         rows.append(("Linux to guest (best loss-free offered rate)", size, best,
                      last[0], last[1]))
+        curves[size] = curve
     m.close()
     return rows
+
+
+def plot_curves(curves):
+    """docs/perf-receive.svg with gnuplot (package gnuplot-nox); False
+    if gnuplot is missing."""
+    import shutil
+    import tempfile
+    if shutil.which("gnuplot") is None or not curves:
+        print("gnuplot missing (package gnuplot-nox): no plot", file=sys.stderr)
+        return False
+    with tempfile.TemporaryDirectory() as d:
+        plots = []
+        for size, curve in sorted(curves.items()):
+            path = os.path.join(d, "c%d.dat" % size)
+            with open(path, "w") as f:
+                for off, got in curve:
+                    f.write("%f %f\n" % (off, got))
+            plots.append("'%s' using 1:2 with linespoints title '%d-byte frames'" % (path, size))
+        top = max(off for c in curves.values() for off, _ in c)
+        script = "\n".join([
+            "set terminal svg size 640,400 font 'Helvetica,11'",
+            "set output '%s'" % CURVE_SVG,
+            "set title 'Linux to guest: delivered against offered'",
+            "set xlabel 'offered frames/s'", "set ylabel 'delivered frames/s'",
+            "set key left top", "set grid",
+            "plot [0:%f] [0:] x title 'no loss' with lines dashtype 2, %s" % (top, ", ".join(plots)),
+        ])
+        subprocess.run(["gnuplot"], input=script, text=True, check=True, timeout=60)
+    return True
 
 
 def lan_rtt(l):
@@ -130,10 +173,12 @@ def main():
     lines = ["# Network performance", "",
              "Written by `make bench` (tests/bench/bench_net.py) on %s UTC. QEMU TCG"
              " emulation: the figures measure this host too; compare ratios taken in"
-             " one run." % datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), ""]
+             " one run." % datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), "",
+             "Floods, scheduling and lock counts: [perf-datapath.md](perf-datapath.md).", ""]
     if ok:
         with lanlib.Lan() as l:
-            rows = frame_rates(l)
+            curves = {}
+            rows = frame_rates(l, curves)
             lan_times = lan_rtt(l)
         lines += ["## Raw e1000 frame rate (driver alone, test LAN)", "",
                   "Sending: frames/s the guest program wrote, and how many Linux counted."
@@ -145,6 +190,15 @@ def main():
         for d, size, fps, got, sent in rows:
             lines.append("| %s | %d | %.0f | %.2f | %d / %d |" % (d, size, fps, fps * size / 1e6,
                                                                  got, sent))
+        lines += ["", "## Receive curve", "",
+                  "Frames/s Linux offered (paced, %d s a rate) against frames/s the guest"
+                  " program read. Flat past the knee means no livelock." % PACE_S, "",
+                  "| frame bytes | offered | delivered |", "| --- | --- | --- |"]
+        for size, curve in sorted(curves.items()):
+            for off, got in curve:
+                lines.append("| %d | %.0f | %.0f |" % (size, off, got))
+        if plot_curves(curves):
+            lines += ["", "![delivered against offered](perf-receive.svg)"]
         lines += ["", "## ICMP echo round trip", "",
                   "| path | median ms | p99 ms | samples |", "| --- | --- | --- | --- |",
                   "| Linux to guest, LAN | %.3f | %.3f | %d |" % (

@@ -219,6 +219,8 @@ static int
 dosleep(void *chan, struct spinlock *lk, uint64 deadline_ms)
 {
   struct proc *p = myproc();
+  if(p->svc_local)
+    sched_handoff();     // as the kernel's sleep: queues it enabled go on
   if(!mycv_ready){
     pthread_cond_init(&mycv, &cvattr);
     mycv_ready = 1;
@@ -419,7 +421,43 @@ kthread_main(void *a)
   track(1);
   k.fn(k.arg);
   track(-1);
+  free(self);      // a thread that ends (tests' own kernel threads)
+  self = 0;
   return 0;
+}
+
+// Stand-ins for builds without kernel/streams/sched.c (message-only
+// tests): nothing is ever enabled there. sched.c's own win when linked.
+__attribute__((weak)) void runqueues(void) { }
+__attribute__((weak)) void sched_handoff(void) { }
+
+// Only the first sleeper on chan (sched.c's pool of service threads).
+void
+wakeup_one(void *chan)
+{
+  pthread_mutex_lock(&big);
+  for(struct waiter *w = waiters; w; w = w->next)
+    if(w->chan == chan && !w->woken){
+      w->woken = 1;
+      pthread_cond_signal(w->cv);
+      break;
+    }
+  pthread_mutex_unlock(&big);
+}
+
+// A test thread is a user process making a system call; a kernel thread
+// (kproc_create) is not. There are no interrupts here.
+int
+proc_context(void)
+{
+  return !myproc()->kthread;
+}
+
+// A kernel thread giving up its hart for a moment (sched.c between runs).
+void
+yield(void)
+{
+  sched_yield();
 }
 
 int
@@ -719,6 +757,7 @@ kshim_close(int fd)
       devsw[f->major].close(f);
     free(f);
   }
+  runqueues();
   return 0;
 }
 
@@ -728,7 +767,9 @@ kshim_read(int fd, void *buf, int n)
   struct file *f = kshim_file(fd);
   if(f == 0)
     return -EBADF;
-  return devsw[f->major].read ? devsw[f->major].read(f, (uint64)buf, n) : -EINVAL;
+  int r = devsw[f->major].read ? devsw[f->major].read(f, (uint64)buf, n) : -EINVAL;
+  runqueues();     // the return to user space (trap.c's usertrapret)
+  return r;
 }
 
 int
@@ -737,7 +778,9 @@ kshim_write(int fd, const void *buf, int n)
   struct file *f = kshim_file(fd);
   if(f == 0)
     return -EBADF;
-  return devsw[f->major].write ? devsw[f->major].write(f, (uint64)buf, n) : -EINVAL;
+  int r = devsw[f->major].write ? devsw[f->major].write(f, (uint64)buf, n) : -EINVAL;
+  runqueues();
+  return r;
 }
 
 int
@@ -747,7 +790,9 @@ kshim_ioctl(int fd, int cmd, long arg)
   if(f == 0)
     return -EBADF;
   syncfds();
-  return devsw[f->major].ioctl ? devsw[f->major].ioctl(f, cmd, arg) : -ENOTTY;
+  int r = devsw[f->major].ioctl ? devsw[f->major].ioctl(f, cmd, arg) : -ENOTTY;
+  runqueues();
+  return r;
 }
 
 int
@@ -756,5 +801,7 @@ kshim_poll(int fd)
   struct file *f = kshim_file(fd);
   if(f == 0)
     return -EBADF;
-  return devsw[f->major].poll ? devsw[f->major].poll(f) : 0;
+  int r = devsw[f->major].poll ? devsw[f->major].poll(f) : 0;
+  runqueues();
+  return r;
 }
