@@ -8,7 +8,8 @@ struct conv *tcp_convs[NCONV];
 u8_t tcp_ext_id;
 struct tcp_counters tcp_st;
 
-static int nreap, npush;      // lwip_lock: conversations marked reap / push_due
+// lwip_lock: how many conversations are marked reap / push_due
+static int tcpconv_nreap, tcpconv_npush;
 
 static void tcpconv_free(struct conv *c);
 
@@ -28,7 +29,7 @@ tcp_unlock(void)
 {
   // Orphans whose data was acknowledged go on sending (or close) here,
   // not in the sent callback: see tcplwip_sent.
-  if(npush){
+  if(tcpconv_npush){
     for(int i = 0; i < NCONV; i++){
       struct conv *c = tcp_convs[i];
       if(c && c->push_due){
@@ -37,13 +38,13 @@ tcp_unlock(void)
           tcpout_orphan(c);
       }
     }
-    npush = 0;
+    tcpconv_npush = 0;
   }
-  if(nreap){
+  if(tcpconv_nreap){
     for(int i = 0; i < NCONV; i++)
       if(tcp_convs[i] && tcp_convs[i]->reap)
         tcpconv_free(tcp_convs[i]);
-    nreap = 0;
+    tcpconv_nreap = 0;
   }
   tcptimer_arm();              // if the callout table was full
   glue_release();
@@ -99,7 +100,7 @@ tcpconv_reap(struct conv *c)
 {
   if(!c->reap){
     c->reap = 1;
-    nreap++;
+    tcpconv_nreap++;
   }
 }
 
@@ -108,7 +109,7 @@ tcpconv_push_later(struct conv *c)
 {
   if(!c->push_due){
     c->push_due = 1;
-    npush++;
+    tcpconv_npush++;
   }
 }
 

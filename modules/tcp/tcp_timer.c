@@ -5,15 +5,15 @@
 // for memory - and now and then asks ip again for its addresses.
 #include "tcp_impl.h"
 
-static int timer_id;          // lwip_lock; 0: not pending (the table was full)
-static ulong nticks;          // lwip_lock
+static int tcptimer_id;        // lwip_lock; 0: not pending (the table was full)
+static ulong tcptimer_nticks;   // lwip_lock
 
 static void
 tcptimer_tick(void *unused)
 {
   tcp_lock();
-  nticks++;
-  lwip_port_stir(nticks);
+  tcptimer_nticks++;
+  lwip_port_stir(tcptimer_nticks);
   tcp_tmr();
   uint64 now = uptime_ms();
   for(int i = 0; i < NCONV; i++){
@@ -37,8 +37,8 @@ tcptimer_tick(void *unused)
     if(c->state == CS_LISTEN)
       tcplisten_ready(c);
   }
-  int ask = glue_linked() && (glue_naddrs() == 0 || nticks % ASK_TICKS == 0);
-  timer_id = timeout(tcptimer_tick, 0, TMR_MS);
+  int ask = glue_linked() && (glue_naddrs() == 0 || tcptimer_nticks % ASK_TICKS == 0);
+  tcptimer_id = timeout(tcptimer_tick, 0, TMR_MS);
   tcp_unlock();
   if(ask)
     glue_ask_addrs();
@@ -49,6 +49,6 @@ tcptimer_tick(void *unused)
 void
 tcptimer_arm(void)
 {
-  if(timer_id == 0)
-    timer_id = timeout(tcptimer_tick, 0, TMR_MS);
+  if(tcptimer_id == 0)
+    tcptimer_id = timeout(tcptimer_tick, 0, TMR_MS);
 }
