@@ -72,9 +72,9 @@ LIBGCC := $(shell $(CC) $(ARCHFLAGS) -print-libgcc-file-name 2>/dev/null)
 # ------------------------------------------------------------ sources
 
 # A module is one file modules/NAME.c or one directory modules/NAME/ of
-# files (lwIP's port, built with lwIP below, is not a module of its own).
-MODULE_SRCS := $(wildcard modules/*.c) \
-               $(filter-out modules/lwip-port/%,$(wildcard modules/*/*.c))
+# files (a folder inside such a directory, as tcp's lwIP port
+# modules/tcp/port/, is not a module: the module's own section builds it).
+MODULE_SRCS := $(wildcard modules/*.c) $(wildcard modules/*/*.c)
 KSRCS := $(wildcard kernel/*.c kernel/*.S kernel/streams/*.c) $(MODULE_SRCS)
 KOBJS := $(patsubst %,$(B)/%.o,$(basename $(KSRCS)))
 KERNEL := $(B)/kernel/kernel
@@ -103,29 +103,30 @@ UOBJS       := $(patsubst %,$(B)/%.o,$(basename $(wildcard user/*.c user/*/*.c t
 # ------------------------------------------------------------ lwIP
 # (This section belongs to the TCP driver.) TCP is lwIP 2.1.3's, compiled
 # straight from the fetched tree in $(LWIP_SRC) - nothing of lwIP is kept
-# in this repository - together with our port: modules/lwipopts.h,
-# modules/arch/cc.h and modules/lwip-port/ (the lock, heap, randomness
-# and the glue to our ip module). Only lwIP's TCP core and the few files
-# it needs are built; lwIP's IP, netif, timers and APIs are not. The tcp
-# driver and the port see lwIP's headers; the rest of the kernel does not.
-# Without the tree, the kernel is built without TCP and says so.
+# in this repository - together with our port, modules/tcp/port/
+# (lwipopts.h, arch/cc.h, the lock, heap and randomness in port.c, the
+# glue to our ip module in ipglue.c). Only lwIP's TCP core and the few
+# files it needs are built; lwIP's IP, netif, timers and APIs are not.
+# The tcp driver's files (modules/tcp/) and the port see lwIP's headers;
+# the rest of the kernel does not. Without the tree, the kernel is built
+# without TCP and says so.
 LWIP_CORE := core/tcp.c core/tcp_in.c core/tcp_out.c core/pbuf.c core/mem.c \
              core/memp.c core/def.c core/inet_chksum.c core/ip.c \
              core/ipv4/ip4_addr.c core/init.c
-LWIP_INC  := -Imodules/lwip-port -I$(LWIP_SRC)/src/include
+LWIP_INC  := -Imodules/tcp/port -I$(LWIP_SRC)/src/include
 ifneq ($(wildcard $(LWIP_SRC)/src/core/tcp.c),)
 LWIP_OBJS := $(patsubst %.c,$(B)/lwip-obj/%.o,$(LWIP_CORE)) \
-             $(patsubst %.c,$(B)/%.o,$(wildcard modules/lwip-port/*.c))
+             $(patsubst %.c,$(B)/%.o,$(wildcard modules/tcp/port/*.c))
 KOBJS     += $(LWIP_OBJS)
-$(B)/modules/tcp.o: KCFLAGS += $(LWIP_INC)
-$(B)/modules/lwip-port/%.o: KCFLAGS += $(LWIP_INC)
+# (the pattern covers modules/tcp/port/ too)
+$(B)/modules/tcp/%.o: KCFLAGS += $(LWIP_INC)
 # lwIP's own files: our flags, but its warnings are not ours to fix.
 $(B)/lwip-obj/%.o: $(LWIP_SRC)/src/%.c
 	@mkdir -p $(@D)
 	$(call say,CC,lwip/$*.c)$(CC) $(KCFLAGS) $(LWIP_INC) -Wno-error $(DEPFLAGS) -c -o $@ $<
 else
 $(warning lwIP not found in $(LWIP_SRC): kernel built without TCP (`make deps` fetches it))
-KOBJS     := $(filter-out $(B)/modules/tcp.o,$(KOBJS))
+KOBJS     := $(filter-out $(B)/modules/tcp/%,$(KOBJS))
 endif
 # `make bench` measures TCP too (tests/bench/bench_tcp.py writes
 # docs/perf-tcp.md); `make bench-tcp` does only that. A failure there is

@@ -1,5 +1,5 @@
 // tcp_ut.c: in-guest acceptance tests of TCP (/dev/tcp, dial/announce/
-// accept, modules/tcp.c), over the loopback path to the guest's own
+// accept, modules/tcp/), over the loopback path to the guest's own
 // address: control messages and their errors, connection refused,
 // address in use, echo, half-close, write after shutdown, reset, abort,
 // poll and O_NONBLOCK, connect timeout, an accept undone by closing the

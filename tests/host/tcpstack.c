@@ -1,6 +1,8 @@
 // tcpstack.c: the host plumbing of /dev/tcp for the lwIP fuzz harnesses
-// (see tcpstack.h). Not a test by itself. Compiled with lwIP's headers:
-// the reset at the end of an input looks at lwIP's pcb lists.
+// (see tcpstack.h). Not a test by itself. Compiled with lwIP's headers
+// and the driver's private tcp_impl.h: the reset at the end of an input
+// looks at lwIP's pcb lists, and fast-forwarded time runs lwIP's timer in
+// the driver's own locked sections (tcp_lock, tcp_unlock).
 //
 // Segment record (ts_segment), the bytes in order:
 //   sel     flow: < 0x80 an existing flow (sel % count); otherwise, or when
@@ -39,10 +41,7 @@
 #include "netctl.h"
 #include "netstack.h"
 #include "tcpstack.h"
-#include "lwip/opt.h"
-#include "lwip/tcp.h"
-#include "lwip/priv/tcp_priv.h"
-#include "lwip-port/glue.h"
+#include "tcp/tcp_impl.h"
 
 // the C library's, declared here (no system headers beside defs.h)
 long write(int fd, const void *buf, unsigned long n);
@@ -132,18 +131,18 @@ ts_settle(void)
 }
 
 // Long waits are fast-forwarded: the first FF_AFTER ticks are real (the
-// callout runs tcp.c's tick, which runs lwIP's timer), then each step of
-// FF_STEP ticks runs lwIP's timer FF_STEP - 1 times here, under its lock
-// as tick() does, and one real tick after the clock has moved the whole
-// step (tcp.c's own deadlines go by the clock). A real tick costs thread
+// callout runs tcptimer_tick, which runs lwIP's timer), then each step of
+// FF_STEP ticks runs lwIP's timer FF_STEP - 1 times here, in one of the
+// driver's locked sections as the tick does, and one real tick after the
+// clock has moved the whole step (the driver's own deadlines go by the
+// clock). A real tick costs thread
 // switches, which on a loaded machine take long; minutes of TCP time
 // (TIME_WAIT, back-off, keepalive) would not fit in an input otherwise.
 #define FF_AFTER 8
 #define FF_STEP  16
 
 // /dev/tcpstat, read through its devsw entry (it has no open function,
-// which the shim's kshim_open insists on). Reading it is one of tcp.c's
-// locked sections, whose end frees the conversations that died.
+// which the shim's kshim_open insists on).
 static int stat_major;
 
 static int
@@ -160,12 +159,10 @@ read_tcpstat(char *buf, int n)
 static void
 lwip_timer(int n)
 {
-  char c;
   for(int i = 0; i < n; i++){
-    acquire(&lwip_lock);
+    tcp_lock();
     tcp_tmr();
-    glue_release();               // what the timer sent goes out unlocked
-    read_tcpstat(&c, 1);          // the end of a locked section of tcp.c
+    tcp_unlock();                 // frees what died, sends what the timer made
   }
 }
 
@@ -838,7 +835,7 @@ report(const char *what)
 
 // With every stream closed, each pcb lwIP still has must be one that
 // ends by itself (handshakes, closing states and TIME_WAIT time out;
-// orphans have tcp.c's deadline). A connection nobody holds that is
+// orphans have the driver's deadline). A connection nobody holds that is
 // still open, or a bound or listening pcb, would stay for ever: a leak.
 static const char *
 stuck(void)
@@ -860,18 +857,17 @@ stuck(void)
 }
 
 // Reset every connection lwIP still runs (sending RSTs), as if their
-// time had run out; tcp.c frees what it held at its next locked section.
+// time had run out; the driver frees what it held when the locked
+// section ends.
 static void
 abort_all(void)
 {
-  acquire(&lwip_lock);
+  tcp_lock();
   while(tcp_active_pcbs)
     tcp_abort(tcp_active_pcbs);
   while(tcp_tw_pcbs)
     tcp_abort(tcp_tw_pcbs);
-  glue_release();
-  char c;
-  read_tcpstat(&c, 1);            // tcp.c frees what it held
+  tcp_unlock();
   ts_settle();
 }
 

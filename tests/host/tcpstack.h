@@ -2,7 +2,7 @@
 // (tests/fuzz/fuzz_tcp.c, tests/fuzz/fuzz_tcpctl.c). On top of the host
 // network stack of netstack.h it plumbs /dev/tcp as netup does (an
 // /dev/ip stream bound to protocol 6, I_PLINKed under /dev/tcp) and
-// gives a harness what it needs to drive the real modules/tcp.c and lwIP
+// gives a harness what it needs to drive the real modules/tcp/ and lwIP
 // from a fuzzer's bytes:
 //
 //   time     the shim's manual clock: tcp's 250 ms timer (and every other
@@ -28,7 +28,7 @@
 #define TS_US     0x0a000001u     // 10.0.0.1, the stack (NS_ADDR)
 #define TS_PEER1  0x0a000002u     // 10.0.0.2 and .3: peers on the LAN
 #define TS_PEER2  0x0a000003u     //   that answer ARP (nothing else does)
-#define TS_TICK   250             // ms: tcp.c's timer period
+#define TS_TICK   250             // ms: the driver's timer period
 
 #define TS_PENDING 1              // ts_ctl: the command waits on a worker
 

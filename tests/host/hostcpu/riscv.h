@@ -3,7 +3,7 @@
 // shim's clock (kshim_r_time in tests/host/kshim.c: 10 MHz, manual when
 // the shim's clock is). Found before kernel/riscv.h through
 // `-iquote tests/host/hostcpu` (the lwIP fuzz harnesses' FUZZ-CFLAGS):
-// modules/lwip-port/port.c stirs its randomness pool with r_time.
+// modules/tcp/port/port.c stirs its randomness pool with r_time.
 #ifndef HOST_RISCV_H
 #define HOST_RISCV_H
 

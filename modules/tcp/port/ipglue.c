@@ -11,10 +11,10 @@
 //        lock is dropped, so no STREAMS put runs under that lock, and one
 //        flusher at a time keeps segments in order. When ip's queue is
 //        full (canputnext fails) we answer ERR_MEM: the segment stays in
-//        lwIP's queue and goes out when ip back-enables us (tcp.c).
+//        lwIP's queue and goes out when ip back-enables us (tcp_streams.c).
 //   addresses  lwIP picks source addresses and MSS from a "shadow" netif:
 //        one per address ip reports for the "addrs" request we send down
-//        (our own tagged M_IOCTL; tcp.c eats the answer). No netif
+//        (our own tagged M_IOCTL; tcp_streams.c eats the answer). No netif
 //        functions: only the address, mask, MTU and flags are used.
 //
 // Everything here runs with lwip_lock held unless it says otherwise.
@@ -33,7 +33,7 @@
 #include "lwip/netif.h"
 #include "lwip/prot/ip4.h"
 #include "lwip/priv/tcp_priv.h"
-#include "lwip-port/glue.h"
+#include "tcp/port/glue.h"
 
 #define NSHADOW   4
 #define OUTMAX    96      // segments waiting in the outbox before ERR_MEM
@@ -95,7 +95,7 @@ glue_naddrs(void)
 
 // A received packet lent to lwIP without copying: a custom pbuf over the
 // message's own buffer, which lwIP frees (through rx_free) when it is
-// done. tcp.c's receive callback passes the same buffer up with dupb.
+// done. tcp_lwip.c's receive callback passes the same buffer up with dupb.
 struct rxbuf {
   struct pbuf_custom pc;       // first: lwIP sees a pbuf
   mblk_t *mp;
@@ -313,7 +313,7 @@ netif_get_by_index(u8_t idx)
 // ---------------------------------------------------------------- addresses
 
 // Ask ip for its addresses ("addrs"); the answer comes up our lower
-// stream as an M_IOCACK with GLUE_TAG (tcp.c calls glue_addrs_answer).
+// stream as an M_IOCACK with GLUE_TAG (tcp_streams.c calls glue_addrs_answer).
 void
 glue_ask_addrs(void)
 {

@@ -1,4 +1,4 @@
-// glue.h: between the tcp driver (modules/tcp.c) and lwIP's TCP. port.c
+// glue.h: between the tcp driver (modules/tcp/) and lwIP's TCP. port.c
 // holds the lock and lwIP's platform services; ipglue.c connects lwIP to
 // our ip module below (segments in and out, local addresses). Functions
 // marked "lock held" must be called with lwip_lock held; the others take

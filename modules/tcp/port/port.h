@@ -1,5 +1,5 @@
 // port.h: the services our kernel gives lwIP, named by lwipopts.h and
-// arch/cc.h, implemented in lwip-port/port.c. Only lwIP (through those
+// arch/cc.h, implemented in port.c. Only lwIP (through those
 // two headers) and the TCP driver include it.
 #ifndef LWIP_PORT_PORT_H
 #define LWIP_PORT_PORT_H

@@ -1,13 +1,13 @@
 // arch/cc.h: what lwIP asks of the compiler and platform (lwIP includes it
 // as "arch/cc.h" from lwip/arch.h). Part of the lwIP port that carries the
-// TCP driver (modules/tcp.c); lwIP itself is compiled from the fetched
+// TCP driver (modules/tcp/); lwIP itself is compiled from the fetched
 // source tree, never kept in this repository.
 //
 // The kernel is freestanding: the compiler's own <stdint.h>, <stddef.h>
 // and <limits.h> are there, but no C library, so lwIP must not look for
 // <inttypes.h>, <ctype.h> or <unistd.h>. The few <string.h>/<stdlib.h>
-// functions lwIP calls come from modules/lwip-port/ (mapped to the
-// kernel's own string routines).
+// functions lwIP calls come from this folder, modules/tcp/port/ (mapped
+// to the kernel's own string routines).
 #ifndef LWIP_ARCH_CC_H
 #define LWIP_ARCH_CC_H
 
@@ -53,7 +53,7 @@ void lwip_port_assert(const char *msg, int line, const char *file) __attribute__
 #define LWIP_PLATFORM_DIAG(x) do { printf x; } while(0)
 #define LWIP_PLATFORM_ASSERT(x) lwip_port_assert((x), __LINE__, __FILE__)
 
-// Random numbers (initial ports) and the rest of the port: lwip-port/port.h.
-#include "lwip-port/port.h"
+// Random numbers (initial ports) and the rest of the port: port.h.
+#include "tcp/port/port.h"
 
 #endif

@@ -2,7 +2,7 @@
 // one lock around lwIP, its heap, assertions, randomness and initial
 // sequence numbers, and the empty hooks lwIP expects from the parts of
 // itself we leave out (its timers and netif list). The tcp driver
-// (modules/tcp.c) and the IP glue (ipglue.c) are the only callers of lwIP.
+// (modules/tcp/) and the IP glue (ipglue.c) are the only callers of lwIP.
 //
 // Randomness. The machine has no random source; what varies from run to
 // run is *when* things happen. Every call to lwip_port_stir() (the glue
@@ -24,8 +24,8 @@
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "lwip/priv/tcp_priv.h"
-#include "lwip-port/port.h"
-#include "lwip-port/glue.h"
+#include "tcp/port/port.h"
+#include "tcp/port/glue.h"
 
 struct spinlock lwip_lock;
 
@@ -191,7 +191,7 @@ netif_init(void)
 {
 }
 
-// lwIP would start its timer here; ours runs all the time (tcp.c).
+// lwIP would start its timer here; ours runs all the time (tcp_timer.c).
 void
 tcp_timer_needed(void)
 {

@@ -1,7 +1,7 @@
 // lwipopts.h: how lwIP 2.1.3 is configured for this kernel. lwIP supplies
 // only TCP: our own STREAMS modules do Ethernet, ARP and IPv4, so lwIP
 // sees a "shadow" interface that carries the local address and MTU and
-// hands every segment to the tcp driver (modules/tcp.c), which sends it
+// hands every segment to the tcp driver (modules/tcp/), which sends it
 // down to ip. lwIP's own timers, threads and sockets are off: there is no
 // OS layer (NO_SYS), one lock guards every lwIP call, and the driver calls
 // tcp_tmr() from a callout every 250 ms.
