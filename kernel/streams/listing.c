@@ -12,11 +12,6 @@
 //         depth=0 qbytes=0 hiwat=16384 lowat=4096 full=0 [why="..."]
 //   link id=1 mux=muxloop lower=3 persistent=1 ctl=0
 // (the queue record is one line). pos counts pairs from the head (0).
-//
-// Lock rule: nothing is allocated or formatted while st_list_lock or the
-// mux lock is held. They are spinlocks (interrupts off, every open, close
-// and link in the system waiting), so a snapshot takes the streams a
-// batch at a time (see snapshot) and formats each one outside them.
 #include "types.h"
 #include "param.h"
 #include "errno.h"
@@ -123,21 +118,9 @@ text_queue(struct snap *s, struct stdata *sd, queue_t *q, int pos)
   tput(s, "\n");
 }
 
-// One stream in a batch: what the list lock protects is copied while it
-// is held; the rest is read under the stream's claim.
-struct snapsd {
-  struct stdata *sd;       // valid while claimed
-  int claimed;             // 0: being plumbed or closed ("busy")
-  int id;
-  const char *dev;
-  int refs;
-  char kname[FMNAMESZ + 1];   // "" if not kept
-};
-
 static void
-text_stream(struct snap *s, struct snapsd *b)
+text_stream(struct snap *s, struct stdata *sd)
 {
-  struct stdata *sd = b->sd;
   char flags[64];
   flags[0] = 0;
   acquire(&sd->sd_lock);
@@ -156,9 +139,10 @@ text_stream(struct snap *s, struct snapsd *b)
     safestrcpy(flags + strlen(flags), "closing,", sizeof(flags) - strlen(flags));
   if(flags[0])
     flags[strlen(flags) - 1] = 0;
+  const char *kname = strkept_name(sd);
   TPRINTF(s, "stream id=%d dev=%s minor=%d refs=%d mods=%d kept=%s flags=%s\n",
-          sd->sd_id, devname(sd), sd->sd_minor, b->refs, sd->sd_nmod,
-          b->kname[0] ? b->kname : "-", flags[0] ? flags : "-");
+          sd->sd_id, devname(sd), sd->sd_minor, sd->sd_refs, sd->sd_nmod,
+          kname ? kname : "-", flags[0] ? flags : "-");
   int pos = 0;
   for(queue_t *wq = sd->sd_wq; wq; wq = wq->q_next, pos++){
     text_queue(s, sd, RD(wq), pos);
@@ -167,11 +151,11 @@ text_stream(struct snap *s, struct snapsd *b)
 }
 
 static void
-text_link(struct snap *s, struct stlinkinfo *l)
+text_link(struct stlink *l, void *arg)
 {
-  TPRINTF(s, "link id=%d mux=%s lower=%d persistent=%d ctl=%d\n",
-          l->id, devsw_name(l->upmajor) ? devsw_name(l->upmajor) : "?",
-          l->lower, l->persistent, l->ctl);
+  TPRINTF((struct snap *)arg, "link id=%d mux=%s lower=%d persistent=%d ctl=%d\n",
+          l->l_id, devsw_name(l->l_upmajor) ? devsw_name(l->l_upmajor) : "?",
+          l->l_lower->sd_id, l->l_persistent, l->l_ctl ? l->l_ctl->sd_id : 0);
 }
 
 // ---------------------------------------------------------------- dot
@@ -192,10 +176,9 @@ dotname(char *out, int n, const char *name)
 }
 
 static void
-dot_stream(struct snap *s, struct snapsd *b)
+dot_stream(struct snap *s, struct stdata *sd)
 {
-  struct stdata *sd = b->sd;
-  const char *kname = b->kname[0] ? b->kname : 0;
+  const char *kname = strkept_name(sd);
   TPRINTF(s, "  subgraph cluster_s%d {\n    label=\"stream %d: /dev/%s%s%s%s\";\n",
           sd->sd_id, sd->sd_id, devname(sd), kname ? " (kept " : "",
           kname ? kname : "", kname ? ")" : "");
@@ -240,21 +223,28 @@ dot_stream(struct snap *s, struct snapsd *b)
 // Each link: from the multiplexing driver (a node per driver) to the
 // lower stream's head.
 static void
-dot_link(struct snap *s, struct stlinkinfo *l)
+dot_link(struct stlink *l, void *arg)
 {
+  struct snap *s = arg;
   TPRINTF(s, "  mux%d -> s%dq0 [style=dashed, label=\"mux id %d%s\"];\n",
-          l->upmajor, l->lower, l->id, l->persistent ? " (P)" : "");
+          l->l_upmajor, l->l_lower->sd_id, l->l_id, l->l_persistent ? " (P)" : "");
 }
 
+struct muxseen {
+  int seen[NDEV];
+  struct snap *s;
+};
+
 static void
-dot_muxnode(struct snap *s, struct stlinkinfo *l, char *seen)
+dot_muxnode(struct stlink *l, void *arg)
 {
-  if(l->upmajor < 0 || l->upmajor >= NDEV || seen[l->upmajor])
+  struct muxseen *m = arg;
+  if(l->l_upmajor < 0 || l->l_upmajor >= NDEV || m->seen[l->l_upmajor])
     return;
-  seen[l->upmajor] = 1;
-  const char *n = devsw_name(l->upmajor);
-  TPRINTF(s, "  mux%d [shape=component, label=\"%s multiplexor\"];\n",
-          l->upmajor, n ? n : "?");
+  m->seen[l->l_upmajor] = 1;
+  const char *n = devsw_name(l->l_upmajor);
+  TPRINTF(m->s, "  mux%d [shape=component, label=\"%s multiplexor\"];\n",
+          l->l_upmajor, n ? n : "?");
 }
 
 // ---------------------------------------------------------------- snapshot
@@ -268,62 +258,6 @@ peek_claim(struct stdata *sd)
     sd->sd_inflight++;
   release(&sd->sd_lock);
   return ok;
-}
-
-#define SNAPBATCH 16
-
-// Under st_list_lock: the (up to) SNAPBATCH oldest streams whose id is
-// above `after`, oldest first, each claimed if it can be (a claim keeps a
-// stream from being re-plumbed or freed: stdestroy waits for it). Ids
-// only grow and new streams go in front, so those streams are the last
-// ones of the list's run of ids above `after`: one walk, no allocation.
-static int
-gather(struct snapsd *b, int after)
-{
-  struct stdata *ring[SNAPBATCH];
-  int n = 0;
-  acquire(&st_list_lock);
-  for(struct stdata *sd = st_all; sd && sd->sd_id > after; sd = sd->sd_next)
-    ring[n++ % SNAPBATCH] = sd;
-  int m = n < SNAPBATCH ? n : SNAPBATCH;
-  for(int i = 0; i < m; i++){
-    struct stdata *sd = ring[(n - 1 - i) % SNAPBATCH];
-    b[i].sd = sd;
-    b[i].id = sd->sd_id;
-    b[i].dev = devname(sd);
-    b[i].refs = sd->sd_refs;
-    const char *k = strkept_name(sd);
-    safestrcpy(b[i].kname, k ? k : "", sizeof(b[i].kname));
-    b[i].claimed = peek_claim(sd);
-  }
-  release(&st_list_lock);
-  return m;
-}
-
-// Every link, in list order, a batch at a time (copied under the mux
-// lock by mux_links, formatted here).
-static void
-each_link(struct snap *s, void (*fn)(struct snap *, struct stlinkinfo *, char *), char *arg)
-{
-  struct stlinkinfo l[SNAPBATCH];
-  int below = 0, n;
-  while((n = mux_links(l, SNAPBATCH, below)) > 0){
-    for(int i = 0; i < n; i++)
-      fn(s, &l[i], arg);
-    below = l[n - 1].id;
-  }
-}
-
-static void
-link_text(struct snap *s, struct stlinkinfo *l, char *unused)
-{
-  text_link(s, l);
-}
-
-static void
-link_dot(struct snap *s, struct stlinkinfo *l, char *unused)
-{
-  dot_link(s, l);
 }
 
 static struct snap *
@@ -342,36 +276,42 @@ snapshot(int dot)
     TPRINTF(s, "streams n=%d mblks=%d dblks=%d links=%d kept=%d svcruns=%lu allocfail=%lu\n",
             st_nstreams, st_nmblk, st_ndblk, st_nlinks, st_nkept, sched_runs(), st_allocfail);
   }
-  // Oldest stream first reads best.
-  struct snapsd b[SNAPBATCH];
-  int after = 0, m;
-  while((m = gather(b, after)) > 0){
-    for(int i = 0; i < m; i++){
-      if(!b[i].claimed){
-        if(!dot)
-          TPRINTF(s, "stream id=%d dev=%s busy=1\n", b[i].id, b[i].dev);
-        continue;
-      }
-      if(dot)
-        dot_stream(s, &b[i]);
-      else
-        text_stream(s, &b[i]);
-      strexit(b[i].sd);
+  // The list lock keeps every stream alive; a claim keeps its shape still
+  // while we walk it. Oldest stream first reads best: the list is newest
+  // first, so collect and walk backwards.
+  acquire(&st_list_lock);
+  int n = 0;
+  for(struct stdata *sd = st_all; sd; sd = sd->sd_next)
+    n++;
+  for(int i = n - 1; i >= 0; i--){
+    struct stdata *sd = st_all;
+    for(int j = 0; j < i; j++)
+      sd = sd->sd_next;
+    if(!peek_claim(sd)){
+      if(!dot)
+        TPRINTF(s, "stream id=%d dev=%s busy=1\n", sd->sd_id, devname(sd));
+      continue;
     }
-    after = b[m - 1].id;
+    if(dot)
+      dot_stream(s, sd);
+    else
+      text_stream(s, sd);
+    strexit(sd);
   }
   if(dot){
-    char *seen = kmalloc(NDEV);
-    if(seen){
-      memset(seen, 0, NDEV);
-      each_link(s, dot_muxnode, seen);
-      kmfree(seen);
+    struct muxseen *m = kmalloc(sizeof(struct muxseen));
+    if(m){
+      memset(m, 0, sizeof(*m));
+      m->s = s;
+      mux_list(dot_muxnode, m);
+      kmfree(m);
     }
-    each_link(s, link_dot, 0);
+    mux_list(dot_link, s);
     tput(s, "}\n");
   } else {
-    each_link(s, link_text, 0);
+    mux_list(text_link, s);
   }
+  release(&st_list_lock);
   return s;
 }
 

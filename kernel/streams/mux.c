@@ -389,26 +389,12 @@ mux_has_links(int major)
   return l != 0;
 }
 
-// For the listing: copies up to max links, in list order (newest first),
-// starting after the link with id `below` (0: from the first); returns
-// how many. Only copying happens under the lock: the caller formats.
-int
-mux_links(struct stlinkinfo *out, int max, int below)
+// For the listing: calls fn on each link with the mux lock held.
+void
+mux_list(void (*fn)(struct stlink *l, void *arg), void *arg)
 {
-  int n = 0;
   acquire(&mux_lock);
-  struct stlink *l = links;
-  // ids only grow and new links go in front: the ones already copied are
-  // those with an id of `below` and more
-  while(below > 0 && l && l->l_id >= below)
-    l = l->l_next;
-  for(; l && n < max; l = l->l_next, n++){
-    out[n].id = l->l_id;
-    out[n].persistent = l->l_persistent;
-    out[n].upmajor = l->l_upmajor;
-    out[n].lower = l->l_lower->sd_id;
-    out[n].ctl = l->l_ctl ? l->l_ctl->sd_id : 0;
-  }
+  for(struct stlink *l = links; l; l = l->l_next)
+    fn(l, arg);
   release(&mux_lock);
-  return n;
 }

@@ -140,11 +140,7 @@ int  strlink(struct stdata *upper, int fd, int persistent);
 int  strunlink(struct stdata *upper, int muxid, int persistent);
 void strunlink_closing(struct stdata *sd);    // close: undo its I_LINKs
 int  mux_has_links(int major);                  // links under that driver?
-struct stlinkinfo {                             // a link as the listing shows it
-  int id, persistent, upmajor;
-  int lower, ctl;                               // stream ids (ctl 0: none)
-};
-int  mux_links(struct stlinkinfo *out, int max, int below);
+void mux_list(void (*fn)(struct stlink *l, void *arg), void *arg);
 
 // keep.c
 int  strkeep(struct stdata *sd, uint64 uarg);

@@ -17,9 +17,6 @@
 #include "streams/strsubr.h"
 #include "streams/demo.h"
 
-int atoi(const char *s);
-char *strchr(const char *s, int c);
-
 void streams_init(void);
 
 // ---------------------------------------------------------------- test modules
@@ -724,153 +721,6 @@ test_listing(void)
   kshim_close(fd);
 }
 
-// The listing's lock rule: a snapshot never allocates or formats while it
-// holds a spinlock (st_list_lock and the mux lock turn interrupts off and
-// stop every open and close meanwhile). With many streams and links, and
-// a kept one, so every kind of record is made.
-static struct proc *watched;
-static int locked_work;
-
-static void
-watch(const char *what)
-{
-  (void)what;
-  if(myproc() == watched && kshim_locks_held() > 0)
-    locked_work++;
-}
-
-// Read the listing through fd ls into text (at most n-1 bytes).
-static int
-slurp(const char *dev, char *text, int max)
-{
-  int ls = kshim_open(dev, O_RDONLY);
-  if(ls < 0)
-    return ls;
-  int n = 0, r;
-  while(n < max - 1 && (r = kshim_read(ls, text + n, max - 1 - n)) > 0)
-    n += r;
-  text[n] = 0;
-  kshim_close(ls);
-  return n;
-}
-
-// A text listing is well formed: the header first, then stream records
-// in increasing id order, each followed by its queues, then the links.
-// Returns the number of stream records, or -1.
-static int
-wellformed(const char *text)
-{
-  if(strncmp(text, "streams n=", 10) != 0)
-    return -1;
-  int streams = 0, last = 0, links = 0;
-  for(const char *p = strchr(text, '\n'); p && p[1]; p = strchr(p + 1, '\n')){
-    const char *line = p + 1;
-    if(strncmp(line, "stream id=", 10) == 0){
-      int id = atoi(line + 10);
-      if(id <= last || links)
-        return -1;
-      last = id;
-      streams++;
-    } else if(strncmp(line, "queue stream=", 13) == 0){
-      if(atoi(line + 13) != last || links)
-        return -1;
-    } else if(strncmp(line, "link id=", 8) == 0){
-      links++;
-    } else {
-      return -1;
-    }
-  }
-  return streams;
-}
-
-#define NLS 60
-
-struct lsreader {
-  int rounds, bad, minstreams;
-  char text[65536];
-};
-
-static void
-ls_reader(void *a)
-{
-  struct lsreader *r = a;
-  for(int i = 0; i < r->rounds; i++){
-    if(slurp("streams", r->text, sizeof(r->text)) <= 0 || wellformed(r->text) < r->minstreams)
-      r->bad++;
-    if(slurp("streams.dot", r->text, sizeof(r->text)) <= 0 ||
-       strncmp(r->text, "digraph streams {", 17) != 0)
-      r->bad++;
-  }
-}
-
-static void
-test_listing_locks(void)
-{
-  static char text[65536];
-  int fds[NLS];
-  for(int i = 0; i < NLS; i++){
-    fds[i] = kshim_open("loop", O_RDWR);
-    if(i % 3 == 0)
-      kshim_ioctl(fds[i], I_PUSH, (long)"count");
-  }
-  int u = kshim_open("muxloop", O_RDWR);
-  int l1 = kshim_open("loop", O_RDWR), l2 = kshim_open("loop", O_RDWR);
-  kshim_ioctl(u, I_LINK, l1);
-  kshim_ioctl(u, I_PLINK, l2);
-  struct str_keep k;
-  memset(&k, 0, sizeof(k));
-  strcpy(k.k_name, "lsdemo");
-  kshim_ioctl(fds[1], I_KEEP, (long)&k);
-
-  watched = myproc();
-  locked_work = 0;
-  kshim_watch = watch;
-  int n = slurp("streams", text, sizeof(text));
-  kshim_watch = 0;
-  EXPECT("listlock/text_no_alloc_or_format_under_lock", locked_work, 0);
-  EXPECT("listlock/text_wellformed", wellformed(text), NLS + 3);
-  CHECK("listlock/text_kept", contains(text, "kept=lsdemo"));
-  CHECK("listlock/text_links", contains(text, "persistent=1 ctl=0") &&
-        contains(text, "persistent=0 ctl="));
-  CHECK("listlock/text_size", n > 0 && n < (int)sizeof(text) - 1);
-  locked_work = 0;
-  kshim_watch = watch;
-  n = slurp("streams.dot", text, sizeof(text));
-  kshim_watch = 0;
-  EXPECT("listlock/dot_no_alloc_or_format_under_lock", locked_work, 0);
-  CHECK("listlock/dot_whole", n > 2 && strcmp(text + n - 2, "}\n") == 0 &&
-        contains(text, "multiplexor") && contains(text, "(P)"));
-
-  // Two readers while streams come and go (and are pushed on) meanwhile.
-  static struct lsreader r[2];
-  struct kshim_thread *t[2];
-  for(int i = 0; i < 2; i++){
-    r[i].rounds = 40;
-    r[i].bad = 0;
-    r[i].minstreams = NLS / 2;
-    t[i] = kshim_spawn(ls_reader, &r[i]);
-  }
-  for(int round = 0; round < 20; round++)
-    for(int i = NLS / 2; i < NLS; i++){
-      kshim_close(fds[i]);
-      fds[i] = kshim_open("loop", O_RDWR);
-      kshim_ioctl(fds[i], I_PUSH, (long)(round % 2 ? "null" : "rot13"));
-    }
-  for(int i = 0; i < 2; i++)
-    kshim_join(t[i]);
-  EXPECT("listlock/concurrent_reader0", r[0].bad, 0);
-  EXPECT("listlock/concurrent_reader1", r[1].bad, 0);
-
-  kshim_ioctl(fds[1], I_UNKEEP, 0);
-  kshim_ioctl(u, I_PUNLINK, MUXID_ALL);
-  kshim_close(l1);
-  kshim_close(l2);
-  kshim_close(u);
-  for(int i = 0; i < NLS; i++)
-    kshim_close(fds[i]);
-  EXPECT("listlock/streams_gone", stats().ss_streams, 0);
-}
-
 // Threads on separate streams and on one shared stream, all at once.
 struct hammer {
   int fd;
@@ -1025,7 +875,6 @@ main(void)
   test_plink();
   test_keep();
   test_listing();
-  test_listing_locks();
   test_concurrency();
   test_nomem();
   struct str_stats ss = stats();
