@@ -70,7 +70,12 @@ while read -r pkg probes what; do
   case "$pkg" in ""|\#*) continue ;; esac
   found=no
   IFS=, read -r -a plist <<<"$probes"
-  for p in "${plist[@]}"; do probe_found "$p" && { found=yes; break; }; done
+  for p in "${plist[@]}"; do      # alternatives; a+b: both
+    IFS=+ read -r -a all <<<"$p"
+    ok=yes
+    for q in "${all[@]}"; do probe_found "$q" || ok=no; done
+    [ $ok = yes ] && { found=yes; break; }
+  done
   if [ $found = no ]; then
     missing_pkgs+=("$pkg")
     missing_what+=("$what ($probes)")

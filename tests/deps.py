@@ -58,7 +58,7 @@ def missing(package):
     if package not in pkgs:
         return ("Debian package %s is not in scripts/deps.list, so the installer "
                 "never installs it: add it there" % package)
-    if any(probe_found(p) for p in pkgs[package]):
+    if any(all(probe_found(q) for q in p.split("+")) for p in pkgs[package]):
         return None
     return ("Debian package %s is not installed (looked for %s); "
             "scripts/install-deps.sh installs it" % (package, ", ".join(pkgs[package])))
