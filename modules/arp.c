@@ -450,7 +450,7 @@ arp_show(struct arpinst *a, char *buf, int n)
   acquire(&a->lock);
   off += snprintf(buf + off, n - off, "# arp %s %s requests %lu/%lu replies %lu/%lu "
                   "bad %lu timeouts %lu held_drops %lu\n",
-                  fmt_ipv4(ip, a->myip), fmt_mac(mac, a->mymac),
+                  netctl_fmt_ipv4(ip, a->myip), netctl_fmt_mac(mac, a->mymac),
                   a->st.requests_out, a->st.requests_in, a->st.replies_out,
                   a->st.replies_in, a->st.bad_in, a->st.timeouts, a->st.held_drops);
   for(int i = 0; i < ARP_NENTRY && off < n; i++){
@@ -458,11 +458,11 @@ arp_show(struct arpinst *a, char *buf, int n)
     if(e->state == E_FREE)
       continue;
     if(e->state == E_RESOLVED)
-      off += snprintf(buf + off, n - off, "%s %s expires %lds\n", fmt_ipv4(ip, e->ip),
-                      fmt_mac(mac, e->mac), (long)(e->expires - now) / 1000);
+      off += snprintf(buf + off, n - off, "%s %s expires %lds\n", netctl_fmt_ipv4(ip, e->ip),
+                      netctl_fmt_mac(mac, e->mac), (long)(e->expires - now) / 1000);
     else
       off += snprintf(buf + off, n - off, "%s (incomplete) held %d tries %d\n",
-                      fmt_ipv4(ip, e->ip), e->nheld, e->tries);
+                      netctl_fmt_ipv4(ip, e->ip), e->nheld, e->tries);
   }
   release(&a->lock);
   return off < n ? off : n - 1;
@@ -512,7 +512,7 @@ arp_ctl(queue_t *q, mblk_t *mp)
   if(argc == 2 && strcmp(argv[0], "addr") == 0){
     uint32 ip;
     int plen;
-    if(parse_ipv4_prefix(argv[1], &ip, &plen) < 0 || ip == 0){
+    if(netctl_parse_ipv4_prefix(argv[1], &ip, &plen) < 0 || ip == 0){
       strsetreason(q, "arp: usage: addr A.B.C.D");
       miocnak(q, mp, 0, EINVAL);
       return;

@@ -114,7 +114,7 @@ struct card {
   uint32 tx_head;           // oldest descriptor not yet reclaimed
   uint32 tx_tail;           // next descriptor to fill (== TDT)
   uint32 rx_next;           // next descriptor the card will fill
-  int sweep_armed;          // a tx_sweep callout is pending
+  int sweep_armed;          // a e1000_tx_sweep callout is pending
   struct {
     ulong rx_frames, rx_bytes;     // passed up
     ulong rx_errors;               // bad descriptors (errors, no EOP, too long)
@@ -142,14 +142,14 @@ static int tx_free(struct card *c) { return NTX - 1 - (c->tx_tail - c->tx_head);
 // only if frames wait, so unmasking first could let an interrupt between
 // the two find an empty queue and leave the frame stranded.
 static void
-tx_wait(struct card *c)
+e1000_tx_wait(struct card *c)
 {
   wr(c, IMS, ICR_TXDW);
 }
 
 // Free the messages of descriptors the card has finished. Lock held.
 static void
-tx_reclaim(struct card *c)
+e1000_tx_reclaim(struct card *c)
 {
   while(c->tx_head != c->tx_tail){
     struct tx_desc *d = &c->tx[c->tx_head % NTX];
@@ -171,18 +171,18 @@ tx_reclaim(struct card *c)
 #define TX_SWEEP_MS 20
 
 static void
-tx_sweep(void *arg)
+e1000_tx_sweep(void *arg)
 {
   struct card *c = arg;
   acquire(&c->lock);
-  tx_reclaim(c);
-  c->sweep_armed = c->tx_head != c->tx_tail && timeout(tx_sweep, c, TX_SWEEP_MS) != 0;
+  e1000_tx_reclaim(c);
+  c->sweep_armed = c->tx_head != c->tx_tail && timeout(e1000_tx_sweep, c, TX_SWEEP_MS) != 0;
   release(&c->lock);
 }
 
 // Put one frame on the ring. Lock held; caller checked tx_free().
 static void
-tx_one(struct card *c, mblk_t *mp)
+e1000_tx_one(struct card *c, mblk_t *mp)
 {
   int len = MBLKL(mp);
   struct tx_desc *d = &c->tx[c->tx_tail % NTX];
@@ -197,13 +197,13 @@ tx_one(struct card *c, mblk_t *mp)
   __sync_synchronize();       // descriptor in memory before the doorbell
   wr(c, TDT, c->tx_tail % NTX);
   if(!c->sweep_armed)
-    c->sweep_armed = timeout(tx_sweep, c, TX_SWEEP_MS) != 0;
+    c->sweep_armed = timeout(e1000_tx_sweep, c, TX_SWEEP_MS) != 0;
 }
 
 // Make a frame sendable: one contiguous block of 14..1514 bytes.
 // Returns 0 (frame freed and counted) if it cannot be sent.
 static mblk_t *
-tx_prepare(struct card *c, queue_t *q, mblk_t *mp)
+e1000_tx_prepare(struct card *c, queue_t *q, mblk_t *mp)
 {
   int len = msgdsize(mp);
   if(len < ETH_HLEN || len > ETH_MAXFRAME){
@@ -226,7 +226,7 @@ tx_prepare(struct card *c, queue_t *q, mblk_t *mp)
 // The card's statistics registers clear when read: fold them into the
 // counters. Lock held.
 static void
-rx_fold_missed(struct card *c)
+e1000_rx_fold_missed(struct card *c)
 {
   c->st.rx_missed += rd(c, MPC);
   c->st.rx_nobuf += rd(c, RNBC);
@@ -236,9 +236,9 @@ rx_fold_missed(struct card *c)
 // guest took and then dropped (no memory, no stream open); rx_missed and
 // rx_nobuf are frames the card itself missed. Lock held.
 static int
-stats_text(struct card *c, char *buf, int n)
+e1000_stats_text(struct card *c, char *buf, int n)
 {
-  rx_fold_missed(c);
+  e1000_rx_fold_missed(c);
   int len = snprintf(buf, n,
     "rx_frames %lu\nrx_bytes %lu\nrx_drops %lu\nrx_drop_nomem %lu\nrx_drop_closed %lu\n"
     "rx_errors %lu\nrx_missed %lu\nrx_nobuf %lu\nrx_overruns %lu\n"
@@ -283,7 +283,7 @@ e1000_ioctl(queue_t *q, mblk_t *mp)
       return;
     }
     acquire(&c->lock);
-    int n = stats_text(c, buf, STATS_MAX);
+    int n = e1000_stats_text(c, buf, STATS_MAX);
     release(&c->lock);
     netctl_answer(q, mp, buf, n);
     kmfree(buf);
@@ -303,22 +303,22 @@ e1000_wput(queue_t *q, mblk_t *mp)
       putq(q, mp);
       return 0;
     }
-    if((mp = tx_prepare(c, q, mp)) == 0)
+    if((mp = e1000_tx_prepare(c, q, mp)) == 0)
       return 0;
     acquire(&c->lock);
-    tx_reclaim(c);
+    e1000_tx_reclaim(c);
     if(tx_free(c) > 0){
-      tx_one(c, mp);
+      e1000_tx_one(c, mp);
       release(&c->lock);
       return 0;
     }
     release(&c->lock);
     putq(q, mp);
     acquire(&c->lock);
-    tx_reclaim(c);
+    e1000_tx_reclaim(c);
     int room = tx_free(c) > 0;
     if(!room)
-      tx_wait(c);
+      e1000_tx_wait(c);
     release(&c->lock);
     if(room)
       qenable(q);      // the ring emptied meanwhile: the service sends it
@@ -342,24 +342,24 @@ e1000_wsrv(queue_t *q)
   struct card *c = q->q_ptr;
   mblk_t *mp;
   while((mp = getq(q)) != 0){
-    if((mp = tx_prepare(c, q, mp)) == 0)
+    if((mp = e1000_tx_prepare(c, q, mp)) == 0)
       continue;
     acquire(&c->lock);
-    tx_reclaim(c);
+    e1000_tx_reclaim(c);
     if(tx_free(c) == 0){
       release(&c->lock);
       putbq(q, mp);
       acquire(&c->lock);
-      tx_reclaim(c);
+      e1000_tx_reclaim(c);
       if(tx_free(c) > 0){   // room came meanwhile: go on
         release(&c->lock);
         continue;
       }
-      tx_wait(c);           // the transmit-done interrupt enables us again
+      e1000_tx_wait(c);           // the transmit-done interrupt enables us again
       release(&c->lock);
       return 0;
     }
-    tx_one(c, mp);
+    e1000_tx_one(c, mp);
     release(&c->lock);
   }
   return 0;
@@ -377,7 +377,7 @@ e1000_rput(queue_t *q, mblk_t *mp)
 // batch (under QEMU each write is an exit to the emulator, which also
 // refills the slot at once from what the host has queued).
 static void
-rx_return(struct card *c, uint32 to)
+e1000_rx_return(struct card *c, uint32 to)
 {
   __sync_synchronize();       // descriptors cleared before the card sees them
   wr(c, RDT, (to + NRX - 1) % NRX);
@@ -385,7 +385,7 @@ rx_return(struct card *c, uint32 to)
 
 // Unmask the receive causes. Lock held.
 static void
-rx_unmask(struct card *c)
+e1000_rx_unmask(struct card *c)
 {
   c->rx_masked = 0;
   wr(c, IMS, RX_CAUSES);
@@ -436,7 +436,7 @@ e1000_rsrv(queue_t *q)
       n++;
     }
     if(n > 0)
-      rx_return(c, c->rx_next);
+      e1000_rx_return(c, c->rx_next);
 
     acquire(&c->lock);
     c->st.rx_polls++;
@@ -463,7 +463,7 @@ e1000_rsrv(queue_t *q)
     // then look once more – a frame that arrived between the last look
     // and the clear raised no interrupt we will see.
     wr(c, ICR, RX_CAUSES);
-    rx_unmask(c);
+    e1000_rx_unmask(c);
     int more = (c->rx[c->rx_next].status & DESC_DD) != 0;
     if(more){
       c->rx_masked = 1;
@@ -498,9 +498,9 @@ e1000_open(queue_t *rq, int minor, int oflag, int sflag)
   }
   c->st.rx_closed += n;
   if(n)
-    rx_return(c, c->rx_next);
+    e1000_rx_return(c, c->rx_next);
   c->rq = rq;
-  rx_unmask(c);   // the first interrupt enables the read queue
+  e1000_rx_unmask(c);   // the first interrupt enables the read queue
   release(&c->lock);
   return 0;
 }
@@ -538,16 +538,16 @@ e1000_intr(void *arg)
       qenable(rq);
   }
   // Transmit: free what was sent; let waiting frames onto the ring.
-  tx_reclaim(c);
+  e1000_tx_reclaim(c);
   if(icr & ICR_TXDW)
-    wr(c, IMC, ICR_TXDW);      // until the ring fills up again (tx_wait)
+    wr(c, IMC, ICR_TXDW);      // until the ring fills up again (e1000_tx_wait)
   if(rq && (icr & ICR_TXDW) && WR(rq)->q_first)
     qenable(WR(rq));
   release(&c->lock);
 }
 
 static int
-card_init(struct card *c, struct pci_dev *pd)
+e1000_card_init(struct card *c, struct pci_dev *pd)
 {
   c->regs = (volatile uint32 *)pd->bar[0];
   initlock(&c->lock, "e1000");
@@ -604,7 +604,7 @@ card_init(struct card *c, struct pci_dev *pd)
   wr(c, RDTR, 0);
   wr(c, ITR, ITR_US * 1000 / 256);
   // Transmit-done interrupts are only wanted while frames wait for room
-  // on the ring (tx_wait): sent frames are otherwise reclaimed lazily.
+  // on the ring (e1000_tx_wait): sent frames are otherwise reclaimed lazily.
   // Receive causes stay masked until a stream opens the card.
   c->rx_masked = 1;
   wr(c, IMS, ICR_LSC);
@@ -620,7 +620,7 @@ e1000_init(int major)
   struct pci_dev pd;
   for(int i = 0; i < NCARD && pci_find(0x8086, 0x100e, i, &pd) == 0; i++){
     struct card *c = &cards[i];
-    if(card_init(c, &pd) < 0){
+    if(e1000_card_init(c, &pd) < 0){
       printf("e1000: card %d: out of memory\n", i);
       break;
     }

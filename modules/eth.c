@@ -128,7 +128,7 @@ eth_stats_text(char *buf, int n)
     static const char *names[] = { "rx-frames", "rx-bytes", "tx-frames", "tx-bytes",
                   "drop-not-for-us", "drop-unbound-type", "drop-runt",
                   "drop-upper-full", "drop-link-down", "drop-no-memory" };
-    off += snprintf(buf + off, n - off, "if%d addr %s\n", i, fmt_mac(mac, f->addr));
+    off += snprintf(buf + off, n - off, "if%d addr %s\n", i, netctl_fmt_mac(mac, f->addr));
     for(int k = 0; k < (int)NELEM(v) && off < n; k++)
       off += snprintf(buf + off, n - off, "if%d %s %lu\n", i, names[k], v[k]);
   }
@@ -250,7 +250,7 @@ static int
 eth_parse_ifname(const char *s, uint32 *ifindex)
 {
   uint32 v = 0;
-  int kind = parse_ifspec(s, &v);
+  int kind = netctl_parse_ifspec(s, &v);
   if(kind <= 0){
     *ifindex = v;
     return kind;
@@ -362,7 +362,7 @@ eth_ioctl(queue_t *q, mblk_t *mp)
     uint32 ifindex = -1, type;
     if(argc >= 2 && (strcmp(argv[0], "bind") == 0 || strcmp(argv[0], "unbind") == 0)){
       if((argc == 3 && eth_parse_ifname(argv[1], &ifindex) < 0) || argc > 3 ||
-         parse_uint(argv[argc - 1], &type) < 0){
+         netctl_parse_uint(argv[argc - 1], &type) < 0){
         strsetreason(q, "eth: usage: bind [IF] TYPE (IF: number or mux=ID)");
         miocnak(q, mp, 0, EINVAL);
         return;

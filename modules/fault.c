@@ -203,7 +203,7 @@ fault_parse_rule(char **argv, int argc, int i, struct rule *r)
 {
   uint32 n;
   if(i + 1 < argc && strcmp(argv[i], "every") == 0){
-    if(parse_uint(argv[i + 1], &n) < 0 || n == 0)
+    if(netctl_parse_uint(argv[i + 1], &n) < 0 || n == 0)
       return -1;
     r->every = n;
     r->ppm = 0;
@@ -263,7 +263,7 @@ fault_ctl(queue_t *q, mblk_t *mp)
   int err = 0;
   uint32 v;
   acquire(&f->lock);
-  if(i < argc && strcmp(argv[i], "seed") == 0 && i + 2 == argc && parse_uint(argv[i + 1], &v) == 0){
+  if(i < argc && strcmp(argv[i], "seed") == 0 && i + 2 == argc && netctl_parse_uint(argv[i + 1], &v) == 0){
     f->rng = v;
   } else if(i < argc && strcmp(argv[i], "reset") == 0 && i + 1 == argc){
     for(int d = lo; d <= hi; d++){
@@ -272,7 +272,7 @@ fault_ctl(queue_t *q, mblk_t *mp)
       f->side[d].seen = 0;
     }
   } else if(i < argc && strcmp(argv[i], "delay") == 0 && i + 2 == argc &&
-            parse_uint(argv[i + 1], &v) == 0 && v <= 10000){
+            netctl_parse_uint(argv[i + 1], &v) == 0 && v <= 10000){
     for(int d = lo; d <= hi; d++)
       f->side[d].delay_ms = v;
   } else if(i < argc && strcmp(argv[i], "stats") == 0){

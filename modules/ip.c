@@ -557,9 +557,9 @@ ip_show(char *buf, int n)
   acquire(&ip_lock);
   for(int i = 0; i < NIPIF; i++)
     if(ifs[i].used)
-      off += snprintf(buf + off, n - off, "if%d %s/%d\n", i, fmt_ipv4(a, ifs[i].addr), ifs[i].plen);
+      off += snprintf(buf + off, n - off, "if%d %s/%d\n", i, netctl_fmt_ipv4(a, ifs[i].addr), ifs[i].plen);
   if(gateway)
-    off += snprintf(buf + off, n - off, "default via %s\n", fmt_ipv4(a, gateway));
+    off += snprintf(buf + off, n - off, "default via %s\n", netctl_fmt_ipv4(a, gateway));
   off += snprintf(buf + off, n - off,
                   "in %lu\nout %lu\ndelivered %lu\necho-replied %lu\nicmp-in %lu\nicmp-errors %lu\n",
                   st.in, st.out, st.delivered, st.echo_replied, st.icmp_in, st.icmp_errors_in);
@@ -574,7 +574,7 @@ static void
 ip_tell_link(queue_t *lowq, uint32 addr)
 {
   char text[32], a[16];
-  int len = snprintf(text, sizeof(text), "addr %s", fmt_ipv4(a, addr));
+  int len = snprintf(text, sizeof(text), "addr %s", netctl_fmt_ipv4(a, addr));
   mblk_t *mp = allocb(sizeof(struct iocblk), BPRI_MED);
   mblk_t *dp = allocb(len, BPRI_MED);
   if(mp == 0 || dp == 0){
@@ -606,7 +606,7 @@ static int
 ip_parse_ifname(const char *s, uint32 *ifindex)
 {
   uint32 v = 0;
-  int kind = parse_ifspec(s, &v);
+  int kind = netctl_parse_ifspec(s, &v);
   if(kind <= 0){
     *ifindex = v;
     return kind;
@@ -639,7 +639,7 @@ ip_ctl(queue_t *q, mblk_t *mp)
 
   if(argc == 3 && strcmp(argv[0], "addr") == 0){
     if(ip_parse_ifname(argv[1], &v) < 0 || v >= NIPIF ||
-       parse_ipv4_prefix(argv[2], &addr, &plen) < 0 || addr == 0){
+       netctl_parse_ipv4_prefix(argv[2], &addr, &plen) < 0 || addr == 0){
       strsetreason(q, "ip: usage: addr IF A.B.C.D/LEN (IF: number or mux=ID)");
       miocnak(q, mp, 0, EINVAL);
       return;
@@ -658,7 +658,7 @@ ip_ctl(queue_t *q, mblk_t *mp)
     ip_tell_link(lowq, addr);
     miocack(q, mp, 0, 0);
   } else if(argc >= 2 && strcmp(argv[0], "route") == 0){
-    if(argc == 3 && strcmp(argv[1], "default") == 0 && parse_ipv4(argv[2], &addr) == 0){
+    if(argc == 3 && strcmp(argv[1], "default") == 0 && netctl_parse_ipv4(argv[2], &addr) == 0){
       acquire(&ip_lock);
       gateway = addr;
       release(&ip_lock);
@@ -673,7 +673,7 @@ ip_ctl(queue_t *q, mblk_t *mp)
       miocnak(q, mp, 0, EINVAL);
     }
   } else if(argc == 2 && strcmp(argv[0], "proto") == 0){
-    if(parse_uint(argv[1], &v) < 0 || v == 0 || v > 255){
+    if(netctl_parse_uint(argv[1], &v) < 0 || v == 0 || v > 255){
       strsetreason(q, "ip: usage: proto N (1..255)");
       miocnak(q, mp, 0, EINVAL);
       return;
@@ -694,7 +694,7 @@ ip_ctl(queue_t *q, mblk_t *mp)
       miocack(q, mp, 0, 0);
     }
   } else if(argc == 2 && strcmp(argv[0], "connect") == 0){
-    if(parse_ipv4(argv[1], &addr) < 0){
+    if(netctl_parse_ipv4(argv[1], &addr) < 0){
       strsetreason(q, "ip: usage: connect A.B.C.D");
       miocnak(q, mp, 0, EINVAL);
       return;
@@ -718,7 +718,7 @@ ip_ctl(queue_t *q, mblk_t *mp)
     acquire(&ip_lock);
     for(int i = 0; i < NIPIF; i++)
       if(ifs[i].used && ifs[i].addr)
-        n += snprintf(buf + n, sizeof(buf) - n, "%s/%d\n", fmt_ipv4(a, ifs[i].addr), ifs[i].plen);
+        n += snprintf(buf + n, sizeof(buf) - n, "%s/%d\n", netctl_fmt_ipv4(a, ifs[i].addr), ifs[i].plen);
     release(&ip_lock);
     netctl_answer(q, mp, buf, n);
   } else if(argc == 1 && strcmp(argv[0], "show") == 0){

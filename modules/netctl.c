@@ -27,7 +27,7 @@ netctl_split(char *buf, char *argv[], int max)
 }
 
 int
-parse_uint(const char *s, uint32 *v)
+netctl_parse_uint(const char *s, uint32 *v)
 {
   uint64 x = 0;
   int base = 10;
@@ -52,7 +52,7 @@ parse_uint(const char *s, uint32 *v)
 }
 
 int
-parse_ipv4(const char *s, uint32 *addr)
+netctl_parse_ipv4(const char *s, uint32 *addr)
 {
   uint32 a = 0;
   for(int part = 0; part < 4; part++){
@@ -75,7 +75,7 @@ parse_ipv4(const char *s, uint32 *addr)
 }
 
 int
-parse_ipv4_prefix(const char *s, uint32 *addr, int *prefixlen)
+netctl_parse_ipv4_prefix(const char *s, uint32 *addr, int *prefixlen)
 {
   char tmp[20];
   int i = 0;
@@ -86,12 +86,12 @@ parse_ipv4_prefix(const char *s, uint32 *addr, int *prefixlen)
   if(s[i] && s[i] != '/')
     return -1;
   tmp[i] = 0;
-  if(parse_ipv4(tmp, addr) < 0)
+  if(netctl_parse_ipv4(tmp, addr) < 0)
     return -1;
   *prefixlen = 32;
   if(s[i] == '/'){
     uint32 len;
-    if(parse_uint(s + i + 1, &len) < 0 || len > 32)
+    if(netctl_parse_uint(s + i + 1, &len) < 0 || len > 32)
       return -1;
     *prefixlen = len;
   }
@@ -108,7 +108,7 @@ netctl_hexval(char c)
 }
 
 int
-parse_mac(const char *s, uint8 mac[6])
+netctl_parse_mac(const char *s, uint8 mac[6])
 {
   for(int i = 0; i < 6; i++){
     int hi = netctl_hexval(s[0]), lo = netctl_hexval(s[1]);
@@ -123,25 +123,25 @@ parse_mac(const char *s, uint8 mac[6])
 }
 
 char *
-fmt_ipv4(char *buf, uint32 a)
+netctl_fmt_ipv4(char *buf, uint32 a)
 {
   snprintf(buf, 16, "%d.%d.%d.%d", (a >> 24) & 255, (a >> 16) & 255, (a >> 8) & 255, a & 255);
   return buf;
 }
 
 char *
-fmt_mac(char *buf, const uint8 m[6])
+netctl_fmt_mac(char *buf, const uint8 m[6])
 {
   snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
   return buf;
 }
 
 int
-parse_ifspec(const char *s, uint32 *v)
+netctl_parse_ifspec(const char *s, uint32 *v)
 {
   if(strncmp(s, "mux=", 4) == 0)
-    return parse_uint(s + 4, v) < 0 ? -1 : 1;
-  return parse_uint(s, v) < 0 ? -1 : 0;
+    return netctl_parse_uint(s + 4, v) < 0 ? -1 : 1;
+  return netctl_parse_uint(s, v) < 0 ? -1 : 0;
 }
 
 void

@@ -165,7 +165,7 @@ tap_ctl(queue_t *q, mblk_t *mp)
     t->dirs = 2;
   else if(argc == 3 && strcmp(argv[1], "dir") == 0 && strcmp(argv[2], "both") == 0)
     t->dirs = 3;
-  else if(argc == 3 && strcmp(argv[1], "buffer") == 0 && parse_uint(argv[2], &v) == 0 &&
+  else if(argc == 3 && strcmp(argv[1], "buffer") == 0 && netctl_parse_uint(argv[2], &v) == 0 &&
           v >= 64 && v <= TAP_BUFMAX)
     t->bufmax = v;
   else if(!(argc == 2 && strcmp(argv[1], "show") == 0))

@@ -20,17 +20,18 @@ BOOT = False
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODULES = os.path.join(REPO, "modules")
 
-# Not modules: lwIP's operating-system port, under the names lwIP calls.
-NOT_MODULES = {"lwip-port", "arch"}
+# Not modules: lwIP's operating-system port (modules/tcp/port/), which
+# defines the names lwIP calls (ip4_output_if, ip4_route, netif_*, sys_*)
+# and its own glue_ helpers beside them; it is lwIP's side of the line.
+NOT_MODULE_DIRS = (os.path.join("tcp", "port"),)
 
 # Parts of a module with a prefix of their own, each for a reason.
 CONCERNS = {
     # ip.c answers ICMP echo itself (its header says so): icmp_ names that part.
     "ip": ("icmp",),
     # lwIP calls its port's hooks by name (LWIP_RAND, LWIP_HOOK_TCP_ISN,
-    # mem_malloc and the assert in lwipopts.h/arch/cc.h: lwip_port_*). They
-    # live in modules/lwip-port/ today; should the port move into
-    # modules/tcp/, those are lwIP's names, not tcp's. lwIP's callbacks
+    # mem_malloc and the assert in lwipopts.h/arch/cc.h: lwip_port_*):
+    # those are lwIP's names, not tcp's. lwIP's callbacks
     # (tcp_recv, tcp_accept, ...) are registered by pointer: they take tcp_.
     "tcp": ("lwip_port",),
 }
@@ -81,17 +82,19 @@ def modules():
         mods.setdefault(os.path.basename(path)[:-2], []).append(path)
     for d in sorted(glob.glob(os.path.join(MODULES, "*", ""))):
         name = os.path.basename(os.path.dirname(d))
-        if name in NOT_MODULES:
-            continue
-        files = sorted(glob.glob(os.path.join(d, "**", "*.c"), recursive=True))
+        files = sorted(f for f in glob.glob(os.path.join(d, "**", "*.c"), recursive=True)
+                       if not any(os.path.relpath(f, MODULES).startswith(x + os.sep)
+                                  for x in NOT_MODULE_DIRS))
         if files:
             mods.setdefault(name, []).extend(files)
     return mods
 
 
 def prefixed(name, module):
+    """NAME, NAME_..., or NAMEconcern_... (tcpconv_, tcpout_: the concern of
+    one file of a module that is a directory, as illumos names tcp's)."""
     for p in (module,) + CONCERNS.get(module, ()):
-        if name == p or name.startswith(p + "_"):
+        if name == p or re.match(r"%s[a-z]*_" % re.escape(p), name):
             return True
     return False
 

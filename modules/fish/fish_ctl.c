@@ -39,7 +39,7 @@ fish_ctl_text(char *buf, int n)
   for(int i = 0; i < FISH_SCHOOL; i++)
     nodes += fish_school[i].used;
   off += snprintf(buf + off, n - off, "link %s\naddr %s\ndaemon %s\nschool %d/%d\n",
-                  fish_lowq ? "up" : "down", fish_haveaddr ? fmt_mac(mac, fish_myaddr) : "none",
+                  fish_lowq ? "up" : "down", fish_haveaddr ? netctl_fmt_mac(mac, fish_myaddr) : "none",
                   fish_daemon ? "yes" : "no", nodes, FISH_SCHOOL);
   off += snprintf(buf + off, n - off,
                   "wait %d\ntimeout %d\nrto %d\nreqrto %d\nwindow %d\nclassic %s\n",
@@ -93,7 +93,7 @@ fish_ctl_command(char *line)
     release(&fish_lock);
     return 0;
   }
-  if(parse_uint(argv[1], &v) < 0)
+  if(netctl_parse_uint(argv[1], &v) < 0)
     return EINVAL;
   int *p = 0, lo = 1, hi = 600000;
   if(strcmp(argv[0], "wait") == 0)

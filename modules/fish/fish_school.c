@@ -25,7 +25,7 @@ int
 fish_school_byname(const char *name)
 {
   uint8 mac[ETH_ALEN];
-  if(parse_mac(name, mac) == 0)
+  if(netctl_parse_mac(name, mac) == 0)
     return fish_school_find(mac);
   int best = -1;
   for(int i = 0; i < FISH_SCHOOL; i++)
@@ -147,7 +147,7 @@ int
 fish_fmt_node_line(char *buf, int n, struct fish_node *nd)
 {
   char mac[18];
-  return snprintf(buf, n, "%s %s\n", nd->name, fmt_mac(mac, nd->mac));
+  return snprintf(buf, n, "%s %s\n", nd->name, netctl_fmt_mac(mac, nd->mac));
 }
 
 // Text of the whole school (the school file): name, address, mode, age.
@@ -161,7 +161,7 @@ fish_school_text(struct fstream *s)
     struct fish_node *nd = &fish_school[i];
     if(!nd->used)
       continue;
-    int n = snprintf(line, sizeof(line), "%s %s %s %lu\n", nd->name, fmt_mac(mac, nd->mac),
+    int n = snprintf(line, sizeof(line), "%s %s %s %lu\n", nd->name, netctl_fmt_mac(mac, nd->mac),
                      nd->ext ? "ext" : "classic", (ulong)fish_since(now, nd->seen));
     release(&fish_lock);
     fish_out_text(s, line, n);

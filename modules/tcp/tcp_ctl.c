@@ -26,10 +26,10 @@ tcpctl_hostport(char *s, int star, uint32 *addr, uint32 *port)
     *addr = 0;
     r = 0;
   } else {
-    r = parse_ipv4(s, addr);
+    r = netctl_parse_ipv4(s, addr);
   }
   *bang = '!';
-  if(r < 0 || parse_uint(bang + 1, port) < 0 || *port > 65535)
+  if(r < 0 || netctl_parse_uint(bang + 1, port) < 0 || *port > 65535)
     return -1;
   return 0;
 }
@@ -46,7 +46,7 @@ tcpctl_connect(struct conv *c, mblk_t *mp, int argc, char **argv, struct tcpctl_
 {
   uint32 addr, port, ms = TCP_CONNECT_MS;
   if(argc < 2 || argc > 3 || tcpctl_hostport(argv[1], 0, &addr, &port) < 0 ||
-     addr == 0 || port == 0 || (argc == 3 && (parse_uint(argv[2], &ms) < 0 || ms == 0))){
+     addr == 0 || port == 0 || (argc == 3 && (netctl_parse_uint(argv[2], &ms) < 0 || ms == 0))){
     tcpctl_fail(a, EINVAL, "tcp: usage: connect A.B.C.D!PORT [TIMEOUT_MS]");
     return;
   }
@@ -86,7 +86,7 @@ tcpctl_announce(struct conv *c, int argc, char **argv, struct tcpctl_answer *a)
 {
   uint32 addr, port, backlog = TCP_BACKLOG;
   if(argc < 2 || argc > 3 || tcpctl_hostport(argv[1], 1, &addr, &port) < 0 ||
-     (argc == 3 && (parse_uint(argv[2], &backlog) < 0 || backlog == 0))){
+     (argc == 3 && (netctl_parse_uint(argv[2], &backlog) < 0 || backlog == 0))){
     tcpctl_fail(a, EINVAL, "tcp: usage: announce *!PORT [BACKLOG] (or A.B.C.D!PORT)");
     return;
   }
@@ -140,7 +140,7 @@ tcpctl_accept(struct conv *c, mblk_t *mp, int argc, char **argv, struct tcpctl_a
 {
   uint32 n;
   int nowait = argc == 3 && strcmp(argv[2], "nowait") == 0;
-  if((argc != 2 && !nowait) || parse_uint(argv[1], &n) < 0){
+  if((argc != 2 && !nowait) || netctl_parse_uint(argv[1], &n) < 0){
     tcpctl_fail(a, EINVAL, "tcp: usage: accept N [nowait] (N: the listener's conversation)");
     return;
   }
@@ -202,7 +202,7 @@ tcpctl_keepalive(struct conv *c, int argc, char **argv, struct tcpctl_answer *a)
     c->keepalive = 0;
   } else if(argc >= 2 && argc <= 5 && strcmp(argv[1], "on") == 0){
     for(int i = 2; i < argc; i++)
-      if(parse_uint(argv[i], &v[i - 2]) < 0 || v[i - 2] == 0 || v[i - 2] > 0x7fffffff){
+      if(netctl_parse_uint(argv[i], &v[i - 2]) < 0 || v[i - 2] == 0 || v[i - 2] > 0x7fffffff){
         tcpctl_fail(a, EINVAL, KEEPALIVE_USAGE);
         return;
       }
@@ -218,7 +218,7 @@ tcpctl_keepalive(struct conv *c, int argc, char **argv, struct tcpctl_answer *a)
 }
 
 void
-tcpctl(queue_t *q, mblk_t *mp)
+tcpctl_request(queue_t *q, mblk_t *mp)
 {
   struct conv *c = q->q_ptr;
   int count = mp->b_cont ? msgdsize(mp->b_cont) : 0;

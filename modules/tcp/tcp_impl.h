@@ -176,7 +176,7 @@ int  tcpstat_text(char *buf, int n);
 void tcpstat_init(void);               // at boot: /dev/tcpstat
 
 // tcp_ctl.c
-void tcpctl(queue_t *q, mblk_t *mp);   // lock not held; answers mp
+void tcpctl_request(queue_t *q, mblk_t *mp);   // lock not held; answers mp
 
 // tcp_timer.c
 void tcptimer_arm(void);               // start the timer if it is not running

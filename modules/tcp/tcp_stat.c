@@ -8,7 +8,7 @@ int
 tcpstat_hostport(char *buf, int n, uint32 addr_net, int port)
 {
   char a[16];
-  return snprintf(buf, n, "%s!%d", fmt_ipv4(a, lwip_ntohl(addr_net)), port);
+  return snprintf(buf, n, "%s!%d", netctl_fmt_ipv4(a, lwip_ntohl(addr_net)), port);
 }
 
 static const char *const tcpstat_pcbstate[] = {

@@ -137,7 +137,7 @@ tcp_wput(queue_t *q, mblk_t *mp)
     else if(ioc->ioc_cmd == I_UNLINK || ioc->ioc_cmd == I_PUNLINK)
       tcp_iolink(q, mp, 0);
     else if(ioc->ioc_cmd == NET_CTL)
-      tcpctl(q, mp);
+      tcpctl_request(q, mp);
     else
       miocnak(q, mp, 0, EINVAL);
     return 0;

@@ -372,7 +372,7 @@ glue_addrs_answer(mblk_t *mp)
       *end = 0;
     uint32 addr;
     int plen;
-    if(parse_ipv4_prefix(line, &addr, &plen) == 0 && addr != 0){
+    if(netctl_parse_ipv4_prefix(line, &addr, &plen) == 0 && addr != 0){
       struct netif *nif = &shadow[count];
       memset(nif, 0, sizeof(*nif));
       ip4_addr_set_u32(&nif->ip_addr, lwip_htonl(addr));
