@@ -1,5 +1,5 @@
 // tcpstat: list TCP conversations and connections, netstat style, from
-// /dev/tcpstat (written by the tcp driver, modules/tcp.c).
+// /dev/tcpstat (written by the tcp driver, modules/tcp/tcp_stat.c).
 //
 //   tcpstat        one line per conversation (and per connection lwIP
 //                  still runs for nobody, e.g. in TIME_WAIT): number,
