@@ -36,8 +36,7 @@ def probe_found(probe):
     on PATH or in /usr/sbin, /sbin."""
     if probe.startswith("/"):
         return bool(glob.glob(probe))
-    return bool(shutil.which(probe) or any(os.access(os.path.join(d, probe), os.X_OK)
-                                           for d in ("/usr/sbin", "/sbin")))
+    return command(probe) is not None
 
 
 def command(probe):
