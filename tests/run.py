@@ -135,6 +135,11 @@ def test_functions(mod):
     return sorted(fns, key=lambda nf: nf[1].__code__.co_firstlineno)
 
 
+# Seconds each test function and guest program took, so that the summary
+# can name where the suite's time goes (it has a budget: see .ci/run).
+TIMES = []
+
+
 def run_module(results, modname, mod, smp, factory, patterns):
     prefix = ("smp%d/%s" % (smp, short(modname))) if smp else "host/%s" % short(modname)
     for fname, fn in test_functions(mod):
@@ -142,7 +147,17 @@ def run_module(results, modname, mod, smp, factory, patterns):
         if not selected(tag, patterns):
             continue
         h = harness.Harness(results, smp or 2, tag, factory)
+        t0 = time.monotonic()
         harness.run_test_function(results, fn, h)
+        TIMES.append((time.monotonic() - t0, tag))
+    # A module that keeps guests of its own for all its tests (a LAN)
+    # powers them off here, not at exit.
+    teardown = getattr(mod, "teardown", None)
+    if callable(teardown) and not smp:
+        try:
+            teardown()
+        except Exception as e:
+            results.record("%s/teardown" % prefix, False, "%s: %s" % (type(e).__name__, e))
 
 
 # ------------------------------------------------------------ guest rounds
@@ -205,6 +220,16 @@ class SharedMachine:
                                 detail="\n".join(out.splitlines()[-20:]))
 
 
+    def back_now(self):
+        """Are the counters back already? Then the check need not wait for
+        the round's end, and the guest (an idle QEMU still costs the host
+        a tenth of a core) can go at once."""
+        try:
+            d, _ = leakcheck.wait_back(self.m, self.baseline, 0)
+        except qemu.GuestError:
+            return False
+        return not d
+
     def check_counters(self, tag):
         """Everything the round's tests took from the kernel must be given
         back: the counters must come back to their values right after boot
@@ -228,9 +253,10 @@ def guest_programs():
 
 def run_round(results, smp, modules, patterns):
     shared = SharedMachine(results, smp)
-    # Machines of modules with QEMU_ARGS whose counter check waits for the
-    # round's end: TCP's TIME_WAIT holds control blocks for two minutes,
-    # time the guest programs below use instead of an idle wait.
+    # Machines of modules with QEMU_ARGS whose counters are not back when
+    # the module ends wait for the round's end: TCP's TIME_WAIT holds
+    # control blocks for two minutes, time the guest programs below use
+    # instead of an idle wait. The others are checked and closed at once.
     idle = []
     try:
         for modname, mod in modules:
@@ -245,9 +271,12 @@ def run_round(results, smp, modules, patterns):
                 try:
                     run_module(results, modname, mod, smp, own, patterns)
                 finally:
-                    if own.m is not None and own.m.alive:
-                        idle.append(("smp%d/%s" % (smp, short(modname)), own))
+                    tag = "smp%d/%s" % (smp, short(modname))
+                    if own.m is not None and own.m.alive and not own.back_now():
+                        idle.append((tag, own))
                     else:
+                        if own.m is not None and own.m.alive:
+                            own.check_counters(tag)
                         own.close()
             else:
                 run_module(results, modname, mod, smp, shared, patterns)
@@ -261,7 +290,9 @@ def run_round(results, smp, modules, patterns):
                 continue
             try:
                 m = shared()
+                t0 = time.monotonic()
                 harness.run_guest_program(results, m, "smp%d" % smp, name)
+                TIMES.append((time.monotonic() - t0, tag))
             except qemu.GuestError:
                 pass   # recorded; the next program gets a fresh boot
         while idle:
@@ -320,6 +351,9 @@ def main():
     except KeyboardInterrupt:
         results.note("interrupted")
         results.failed += 1
+    slow = sorted(TIMES, reverse=True)[:12]
+    if slow:
+        results.note("slowest: " + ", ".join("%s %.0f s" % (t, d) for d, t in slow))
     results.note("%.0f s" % (time.monotonic() - t0))
     print(results.summary(), flush=True)
     return 0 if results.ok else 1

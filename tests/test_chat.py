@@ -1240,3 +1240,7 @@ def _three_guests(h):
         for c in chats:
             c.abandon()
         relay.close()
+
+
+# tests/run.py calls it after the module's last test, run or not.
+teardown = release_machines
