@@ -19,6 +19,7 @@ there is no Linux peer: tests that need one must skip, saying why.
         lan.peer_run(["ping", "-c", "3", "10.10.0.1"])
 """
 
+import atexit
 import os
 import random
 import re
@@ -208,6 +209,28 @@ class Lan:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+class ModuleLan:
+    """One LAN for a whole test module (booting guests is the slow part):
+    `get()` builds it on first use; `close()`, the module's teardown()
+    (tests/run.py calls it after the module's last test), powers its
+    guests off so that they do not idle through the rest of the suite."""
+
+    def __init__(self, **kw):
+        self.kw = kw
+        self.lan = None
+
+    def get(self):
+        if self.lan is None:
+            self.lan = Lan(**self.kw)
+            atexit.register(self.lan.close)
+        return self.lan
+
+    def close(self):
+        if self.lan is not None:
+            self.lan.close()
+            self.lan = None
 
 
 class Capture:

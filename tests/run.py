@@ -272,10 +272,11 @@ def run_round(results, smp, modules, patterns):
                     run_module(results, modname, mod, smp, own, patterns)
                 finally:
                     tag = "smp%d/%s" % (smp, short(modname))
-                    if own.m is not None and own.m.alive and not own.back_now():
+                    alive = own.m is not None and own.m.alive
+                    if alive and not own.back_now():
                         idle.append((tag, own))
                     else:
-                        if own.m is not None and own.m.alive:
+                        if alive:
                             own.check_counters(tag)
                         own.close()
             else:

@@ -9,7 +9,6 @@ root the guests share a QEMU multicast LAN: the guest-to-guest tests
 still run and the rest are skipped, saying why.
 """
 
-import atexit
 import hashlib
 import os
 import re
@@ -30,25 +29,10 @@ CLASSIC = os.path.join(REPO, "tests", "fish_classic.py")
 DISSECTOR = os.path.join(REPO, "tools", "fish.lua")
 LOSSY = "fault=drop:0.05,dup:0.05,reorder:0.05,corrupt:0.01,seed:%d"
 
-_lan = None
-
-
-def the_lan():
-    global _lan
-    if _lan is None:
-        _lan = lanlib.Lan()
-        atexit.register(_lan.close)
-    return _lan
-
-
-def teardown():
-    """After the module's last test (tests/run.py): power the LAN's guests
-    off, so that they do not idle, costing the host CPU, through the rest
-    of the suite."""
-    global _lan
-    if _lan is not None:
-        _lan.close()
-        _lan = None
+# One LAN for the whole module; tests/run.py calls teardown after its last test.
+_shared_lan = lanlib.ModuleLan()
+the_lan = _shared_lan.get
+teardown = _shared_lan.close
 
 
 def guest(n, extra_boot=""):

@@ -6,7 +6,6 @@ Without root only the guest-to-guest tests run (QEMU multicast LAN); the
 others are skipped with the reason printed.
 """
 
-import atexit
 import os
 import re
 import subprocess
@@ -21,26 +20,10 @@ BOOT = False       # these tests boot their own guests
 REPO = lanlib.qemu.REPO
 HOSTILE = os.path.join(REPO, "tests", "hostile_frames.py")
 
-_lan = None
-
-
-def the_lan():
-    """One LAN for the whole module (booting guests is the slow part)."""
-    global _lan
-    if _lan is None:
-        _lan = lanlib.Lan()
-        atexit.register(_lan.close)
-    return _lan
-
-
-def teardown():
-    """After the module's last test (tests/run.py): power the LAN's guests
-    off, so that they do not idle, costing the host CPU, through the rest
-    of the suite."""
-    global _lan
-    if _lan is not None:
-        _lan.close()
-        _lan = None
+# One LAN for the whole module; tests/run.py calls teardown after its last test.
+_shared_lan = lanlib.ModuleLan()
+the_lan = _shared_lan.get
+teardown = _shared_lan.close
 
 
 def guest(n, extra_boot=""):
