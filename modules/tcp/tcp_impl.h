@@ -83,8 +83,9 @@
 #define EOF_MARK 'E'
 
 // conv.epipe_due: the write side's M_ERROR after our shutdown
-#define EPIPE_DUE    1  // to be sent (by whoever shut down, or the timer)
+#define EPIPE_DUE    1  // to be sent by whoever shut down, straight up
 #define EPIPE_FLYING 2  // on its way up: the hang-up waits for it
+#define EPIPE_LATE   3  // no memory when it was due: the timer sends it
 
 enum {
   CS_IDLE,          // fresh: no connection yet

@@ -105,7 +105,7 @@ tcpout_shutdown(struct conv *c)
 mblk_t *
 tcpout_epipe(struct conv *c)
 {
-  if(c->epipe_due != EPIPE_DUE)
+  if(c->epipe_due != EPIPE_DUE && c->epipe_due != EPIPE_LATE)
     return 0;
   if(c->rq == 0){
     c->epipe_due = 0;
@@ -116,6 +116,8 @@ tcpout_epipe(struct conv *c)
   if(em){
     c->epipe_due = EPIPE_FLYING;
     c->epipe_sent = 1;
+  } else {
+    c->epipe_due = EPIPE_LATE;
   }
   return em;
 }
