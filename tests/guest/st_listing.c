@@ -77,10 +77,13 @@ static int most;        // stream records before the churn
 static int quietbytes;  // and the size of that listing
 
 // A reader process: says how many listings were wrong, one byte on out,
-// and exits with that count.
+// and exits with that count. It first closes its copies of the streams
+// (fds): they would keep every stream the churn closes alive.
 static void
-reader(int out)
+reader(int out, int *fds)
 {
+  for(int i = 0; i < NS; i++)
+    close(fds[i]);
   char *buf = malloc(BUFSZ);
   int bad = 0;
   for(int i = 0; i < ROUNDS && buf; i++){
@@ -136,7 +139,7 @@ main(void)
   for(int i = 0; i < 2; i++)
     if(fork() == 0){
       close(p[0]);
-      reader(p[1]);
+      reader(p[1], fds);
     }
   close(p[1]);
   // Meanwhile streams come and go, with modules pushed on them, until
