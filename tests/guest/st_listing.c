@@ -78,12 +78,16 @@ static int quietbytes;  // and the size of that listing
 
 // A reader process: says how many listings were wrong, one byte on out,
 // and exits with that count. It first closes its copies of the streams
-// (fds): they would keep every stream the churn closes alive.
+// (fds), which would keep every stream the churn closes alive, and says
+// so with a byte on ready: the churn waits for that.
 static void
-reader(int out, int *fds)
+reader(int out, int ready, int *fds)
 {
   for(int i = 0; i < NS; i++)
     close(fds[i]);
+  char r = 'r';
+  write(ready, &r, 1);
+  close(ready);
   char *buf = malloc(BUFSZ);
   int bad = 0;
   for(int i = 0; i < ROUNDS && buf; i++){
@@ -133,15 +137,23 @@ main(void)
   t_check("listing_has_all", n > 0 && most >= NS, "%d bytes", n);
 
   long t0 = uptime();
-  int p[2];
-  if(!t_expect("pipe", pipe(p), 0))
+  int p[2], rp[2];
+  if(!t_expect("pipe", pipe(p), 0) || !t_expect("ready_pipe", pipe(rp), 0))
     return t_done();
   for(int i = 0; i < 2; i++)
     if(fork() == 0){
       close(p[0]);
-      reader(p[1], fds);
+      close(rp[0]);
+      reader(p[1], rp[1], fds);
     }
   close(p[1]);
+  close(rp[1]);
+  char r2[2];
+  int ready = 0, k;
+  while(ready < 2 && (k = read(rp[0], r2, 2 - ready)) > 0)
+    ready += k;
+  close(rp[0]);
+  t_expect("readers_ready", ready, 2);
   // Meanwhile streams come and go, with modules pushed on them, until
   // both readers have reported.
   int churn = 0, reported = 0, bad = 0;
