@@ -12,6 +12,12 @@
 //         depth=0 qbytes=0 hiwat=16384 lowat=4096 full=0 [why="..."]
 //   link id=1 mux=muxloop lower=3 persistent=1 ctl=0
 // (the queue record is one line). pos counts pairs from the head (0).
+//
+// Lock rule: nothing is allocated or formatted while st_list_lock or the
+// mux lock is held. They are spinlocks (interrupts off, every open, close
+// and link in the system waiting meanwhile), so a snapshot copies a batch
+// of streams (and the links) under them and formats outside; see
+// snapshot for why the walk stays one pass and shows each stream once.
 #include "types.h"
 #include "param.h"
 #include "errno.h"
@@ -118,9 +124,21 @@ text_queue(struct snap *s, struct stdata *sd, queue_t *q, int pos)
   tput(s, "\n");
 }
 
+// One stream of a batch: what st_list_lock guards is copied while it is
+// held; the rest is read under the stream's claim.
+struct snapsd {
+  struct stdata *sd;       // valid while claimed
+  int claimed;             // 0: being plumbed or closed ("busy")
+  int id;
+  const char *dev;
+  int refs;
+  char kname[FMNAMESZ + 1];   // "" if not kept
+};
+
 static void
-text_stream(struct snap *s, struct stdata *sd)
+text_stream(struct snap *s, struct snapsd *b)
 {
+  struct stdata *sd = b->sd;
   char flags[64];
   flags[0] = 0;
   acquire(&sd->sd_lock);
@@ -139,10 +157,9 @@ text_stream(struct snap *s, struct stdata *sd)
     safestrcpy(flags + strlen(flags), "closing,", sizeof(flags) - strlen(flags));
   if(flags[0])
     flags[strlen(flags) - 1] = 0;
-  const char *kname = strkept_name(sd);
   TPRINTF(s, "stream id=%d dev=%s minor=%d refs=%d mods=%d kept=%s flags=%s\n",
-          sd->sd_id, devname(sd), sd->sd_minor, sd->sd_refs, sd->sd_nmod,
-          kname ? kname : "-", flags[0] ? flags : "-");
+          sd->sd_id, devname(sd), sd->sd_minor, b->refs, sd->sd_nmod,
+          b->kname[0] ? b->kname : "-", flags[0] ? flags : "-");
   int pos = 0;
   for(queue_t *wq = sd->sd_wq; wq; wq = wq->q_next, pos++){
     text_queue(s, sd, RD(wq), pos);
@@ -150,12 +167,18 @@ text_stream(struct snap *s, struct stdata *sd)
   }
 }
 
+// A link as the listing shows it, copied under the mux lock.
+struct linfo {
+  int id, persistent, upmajor;
+  int lower, ctl;          // stream ids (ctl 0: none)
+};
+
 static void
-text_link(struct stlink *l, void *arg)
+text_link(struct snap *s, struct linfo *l)
 {
-  TPRINTF((struct snap *)arg, "link id=%d mux=%s lower=%d persistent=%d ctl=%d\n",
-          l->l_id, devsw_name(l->l_upmajor) ? devsw_name(l->l_upmajor) : "?",
-          l->l_lower->sd_id, l->l_persistent, l->l_ctl ? l->l_ctl->sd_id : 0);
+  TPRINTF(s, "link id=%d mux=%s lower=%d persistent=%d ctl=%d\n",
+          l->id, devsw_name(l->upmajor) ? devsw_name(l->upmajor) : "?",
+          l->lower, l->persistent, l->ctl);
 }
 
 // ---------------------------------------------------------------- dot
@@ -176,9 +199,10 @@ dotname(char *out, int n, const char *name)
 }
 
 static void
-dot_stream(struct snap *s, struct stdata *sd)
+dot_stream(struct snap *s, struct snapsd *b)
 {
-  const char *kname = strkept_name(sd);
+  struct stdata *sd = b->sd;
+  const char *kname = b->kname[0] ? b->kname : 0;
   TPRINTF(s, "  subgraph cluster_s%d {\n    label=\"stream %d: /dev/%s%s%s%s\";\n",
           sd->sd_id, sd->sd_id, devname(sd), kname ? " (kept " : "",
           kname ? kname : "", kname ? ")" : "");
@@ -223,28 +247,21 @@ dot_stream(struct snap *s, struct stdata *sd)
 // Each link: from the multiplexing driver (a node per driver) to the
 // lower stream's head.
 static void
-dot_link(struct stlink *l, void *arg)
+dot_link(struct snap *s, struct linfo *l)
 {
-  struct snap *s = arg;
   TPRINTF(s, "  mux%d -> s%dq0 [style=dashed, label=\"mux id %d%s\"];\n",
-          l->l_upmajor, l->l_lower->sd_id, l->l_id, l->l_persistent ? " (P)" : "");
+          l->upmajor, l->lower, l->id, l->persistent ? " (P)" : "");
 }
 
-struct muxseen {
-  int seen[NDEV];
-  struct snap *s;
-};
-
 static void
-dot_muxnode(struct stlink *l, void *arg)
+dot_muxnode(struct snap *s, struct linfo *l, char *seen)
 {
-  struct muxseen *m = arg;
-  if(l->l_upmajor < 0 || l->l_upmajor >= NDEV || m->seen[l->l_upmajor])
+  if(l->upmajor < 0 || l->upmajor >= NDEV || seen[l->upmajor])
     return;
-  m->seen[l->l_upmajor] = 1;
-  const char *n = devsw_name(l->l_upmajor);
-  TPRINTF(m->s, "  mux%d [shape=component, label=\"%s multiplexor\"];\n",
-          l->l_upmajor, n ? n : "?");
+  seen[l->upmajor] = 1;
+  const char *n = devsw_name(l->upmajor);
+  TPRINTF(s, "  mux%d [shape=component, label=\"%s multiplexor\"];\n",
+          l->upmajor, n ? n : "?");
 }
 
 // ---------------------------------------------------------------- snapshot
@@ -258,6 +275,148 @@ peek_claim(struct stdata *sd)
     sd->sd_inflight++;
   release(&sd->sd_lock);
   return ok;
+}
+
+// Streams a batch at a time. The list is newest first and ids only grow
+// along it (stcreate puts a new stream in front with the next id), so the
+// walk goes newest to oldest and each batch's text is put in front of the
+// text of the batches before it: oldest first reads best.
+//
+// Between batches the list lock is dropped, so the walk needs a place to
+// go on from that cannot be freed meanwhile: the cursor is the last
+// stream of the batches so far that could be claimed, and it stays
+// claimed until the next batch is gathered (a claimed stream stays on the
+// list: stdestroy waits for every claim before it unlinks and frees).
+// Streams behind the cursor that were busy are already listed: they are
+// skipped by id (below). Going on from the cursor, never again from the
+// front, a listing shows only streams that existed when it began, each
+// once: streams that come and go meanwhile cannot make it longer than
+// the list was. (Going on by id from the front instead costs a walk of
+// the whole list a batch, and, worse, reaches the streams opened since,
+// so a listing taken while streams are opened and closed fast keeps
+// finding new ones and grows without bound.)
+#define SNAPBATCH 16
+
+struct walk {
+  struct stdata *cur;      // claimed; go on from its successor (0: the front)
+  int below;               // every stream with an id from this up is listed
+};
+
+// Under st_list_lock: the next (up to) SNAPBATCH streams, newest first,
+// each claimed if it can be (a claim keeps a stream from being re-plumbed
+// or freed). Copies only; returns how many.
+static int
+gather(struct walk *w, struct snapsd *b, struct stdata **cursor)
+{
+  int m = 0;
+  *cursor = 0;
+  acquire(&st_list_lock);
+  struct stdata *sd = w->cur ? w->cur->sd_next : st_all;
+  while(sd && sd->sd_id >= w->below)
+    sd = sd->sd_next;
+  for(; sd && m < SNAPBATCH; sd = sd->sd_next, m++){
+    b[m].sd = sd;
+    b[m].id = sd->sd_id;
+    b[m].dev = devname(sd);
+    b[m].refs = sd->sd_refs;
+    const char *k = strkept_name(sd);
+    safestrcpy(b[m].kname, k ? k : "", sizeof(b[m].kname));
+    b[m].claimed = peek_claim(sd);
+    if(b[m].claimed)
+      *cursor = sd;
+  }
+  if(m > 0)
+    w->below = b[m - 1].id;
+  release(&st_list_lock);
+  return m;
+}
+
+// Every link, copied under the mux lock into blocks allocated before it
+// is taken (mux_list calls us with it held).
+#define LPERBLK ((STRBUFMAX - 16) / (int)sizeof(struct linfo))
+struct lblk {
+  struct lblk *next;
+  int n;
+  struct linfo l[LPERBLK];
+};
+struct lcopy {
+  struct lblk *first, *fill;
+  int seen;                // links mux_list showed us, copied or not
+};
+
+static void
+lcopy_one(struct stlink *l, void *arg)
+{
+  struct lcopy *c = arg;
+  c->seen++;
+  while(c->fill && c->fill->n == LPERBLK)
+    c->fill = c->fill->next;
+  if(c->fill == 0)
+    return;
+  struct linfo *i = &c->fill->l[c->fill->n++];
+  i->id = l->l_id;
+  i->persistent = l->l_persistent;
+  i->upmajor = l->l_upmajor;
+  i->lower = l->l_lower->sd_id;
+  i->ctl = l->l_ctl ? l->l_ctl->sd_id : 0;
+}
+
+static void
+lfree(struct lblk *b)
+{
+  while(b){
+    struct lblk *next = b->next;
+    kmfree(b);
+    b = next;
+  }
+}
+
+// The links, or 0 (none, or no memory: the listing then shows none). A
+// link made between counting and copying is made room for next time.
+static struct lblk *
+links_copy(void)
+{
+  for(int want = st_nlinks + 4, tries = 0; tries < 4; tries++, want *= 2){
+    struct lcopy c = { 0, 0, 0 };
+    for(int have = 0; have < want; have += LPERBLK){
+      struct lblk *b = kmalloc(sizeof(struct lblk));
+      if(b == 0){
+        lfree(c.first);
+        return 0;
+      }
+      b->n = 0;
+      b->next = c.first;
+      c.first = b;
+    }
+    c.fill = c.first;
+    mux_list(lcopy_one, &c);
+    if(c.seen <= want)
+      return c.first;
+    lfree(c.first);
+    want = c.seen;
+  }
+  return 0;
+}
+
+static void
+each_link(struct snap *s, struct lblk *lb, void (*fn)(struct snap *, struct linfo *, char *),
+          char *arg)
+{
+  for(; lb; lb = lb->next)
+    for(int i = 0; i < lb->n; i++)
+      fn(s, &lb->l[i], arg);
+}
+
+static void
+link_text(struct snap *s, struct linfo *l, char *unused)
+{
+  text_link(s, l);
+}
+
+static void
+link_dot(struct snap *s, struct linfo *l, char *unused)
+{
+  dot_link(s, l);
 }
 
 static struct snap *
@@ -276,42 +435,68 @@ snapshot(int dot)
     TPRINTF(s, "streams n=%d mblks=%d dblks=%d links=%d kept=%d svcruns=%lu allocfail=%lu\n",
             st_nstreams, st_nmblk, st_ndblk, st_nlinks, st_nkept, sched_runs(), st_allocfail);
   }
-  // The list lock keeps every stream alive; a claim keeps its shape still
-  // while we walk it. Oldest stream first reads best: the list is newest
-  // first, so collect and walk backwards.
-  acquire(&st_list_lock);
-  int n = 0;
-  for(struct stdata *sd = st_all; sd; sd = sd->sd_next)
-    n++;
-  for(int i = n - 1; i >= 0; i--){
-    struct stdata *sd = st_all;
-    for(int j = 0; j < i; j++)
-      sd = sd->sd_next;
-    if(!peek_claim(sd)){
-      if(!dot)
-        TPRINTF(s, "stream id=%d dev=%s busy=1\n", sd->sd_id, devname(sd));
-      continue;
+
+  // The streams: each batch into its own pages, put in front of the rest.
+  struct tpage *body = 0, *bodylast = 0;
+  struct snapsd b[SNAPBATCH];
+  struct walk w = { 0, 0x7fffffff };
+  struct stdata *cursor;
+  int m;
+  while(!s->full && (m = gather(&w, b, &cursor)) > 0){
+    struct snap part;
+    memset(&part, 0, sizeof(part));
+    for(int i = m - 1; i >= 0; i--){
+      if(!b[i].claimed){
+        if(!dot)
+          TPRINTF(&part, "stream id=%d dev=%s busy=1\n", b[i].id, b[i].dev);
+        continue;
+      }
+      if(dot)
+        dot_stream(&part, &b[i]);
+      else
+        text_stream(&part, &b[i]);
+      if(b[i].sd != cursor)
+        strexit(b[i].sd);
     }
-    if(dot)
-      dot_stream(s, sd);
-    else
-      text_stream(s, sd);
-    strexit(sd);
+    // The new cursor is claimed: the old one may go (a batch with no
+    // stream to claim keeps the old one).
+    if(cursor){
+      if(w.cur)
+        strexit(w.cur);
+      w.cur = cursor;
+    }
+    if(part.full)
+      s->full = 1;
+    if(part.first){
+      part.last->next = body;
+      if(body == 0)
+        bodylast = part.last;
+      body = part.first;
+    }
   }
+  if(w.cur)
+    strexit(w.cur);
+  if(body){
+    if(s->last)
+      s->last->next = body;
+    else
+      s->first = body;
+    s->last = bodylast;
+  }
+
+  struct lblk *lb = links_copy();
   if(dot){
-    struct muxseen *m = kmalloc(sizeof(struct muxseen));
-    if(m){
-      memset(m, 0, sizeof(*m));
-      m->s = s;
-      mux_list(dot_muxnode, m);
-      kmfree(m);
-    }
-    mux_list(dot_link, s);
+    char seen[NDEV];
+    memset(seen, 0, sizeof(seen));
+    each_link(s, lb, dot_muxnode, seen);
+    each_link(s, lb, link_dot, 0);
     tput(s, "}\n");
   } else {
-    mux_list(text_link, s);
+    each_link(s, lb, link_text, 0);
   }
-  release(&st_list_lock);
+  lfree(lb);
+  s->rd = s->first;
+  s->rdoff = 0;
   return s;
 }
 

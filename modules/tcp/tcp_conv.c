@@ -186,10 +186,12 @@ tcpconv_up(struct conv *c, mblk_t *mp)
   c->heldlast = mp;
 }
 
-// Send what the connection's state owes the reader: end of file, hang-up
-// (both directions finished), or the error. Markers ride the read queue
-// behind the data, so a reader sees every byte first. Retried from the
-// timer when memory is short.
+// Send what the connection's state owes the reader: end of file (the
+// peer's FIN: a read-side hang-up), hang-up (both directions finished),
+// or the error. Markers ride the read queue behind the data, so a reader
+// sees every byte first. The hang-up also waits for the write side's
+// M_ERROR of our shutdown (epipe_due), so writes fail with EPIPE. Retried
+// from the timer when memory is short.
 void
 tcpconv_signal(struct conv *c)
 {
@@ -202,13 +204,14 @@ tcpconv_signal(struct conv *c)
     }
   }
   if(c->eof_due){
-    mblk_t *mp = allocb(0, BPRI_MED);
+    uchar m = EOF_MARK;
+    mblk_t *mp = mkctlmsg(M_CTL, &m, 1);
     if(mp){
       tcpconv_up(c, mp);
       c->eof_due = 0;
     }
   }
-  if(c->hup_due && !c->eof_due){
+  if(c->hup_due && !c->eof_due && !c->epipe_due){
     uchar m = HUP_MARK;
     mblk_t *mp = mkctlmsg(M_CTL, &m, 1);
     if(mp){

@@ -75,7 +75,17 @@
 #define CONV_RESERVE 8            // conversations kept for opens of /dev/tcp
 #define TEXTMAX     256
 
-#define HUP_MARK 'H'    // M_CTL on our read queue: send M_HANGUP when reached
+// M_CTL markers on our read queue, behind the data: when reached, tcp_rsrv
+// sends up M_HANGUP (both directions are over) or M_HANGUP with FLUSHR
+// (the peer's FIN: a read-side hang-up, end of file after the data while
+// writes go on).
+#define HUP_MARK 'H'
+#define EOF_MARK 'E'
+
+// conv.epipe_due: the write side's M_ERROR after our shutdown
+#define EPIPE_DUE    1  // to be sent by whoever shut down, straight up
+#define EPIPE_FLYING 2  // on its way up: the hang-up waits for it
+#define EPIPE_LATE   3  // no memory when it was due: the timer sends it
 
 enum {
   CS_IDLE,          // fresh: no connection yet
@@ -111,7 +121,8 @@ struct conv {
   int tx_fin;                  // our FIN is queued
   int shut_pending;            // shutdown asked while data still waits
   int eof_due, hup_due, err_due; // signals to send up (retried if no memory)
-  int epipe_sent;
+  int epipe_due;               // EPIPE_DUE, EPIPE_FLYING or 0
+  int epipe_sent;              // the write side's M_ERROR went up
   int reap;                    // free at the end of the locked section
   int push_due;                // orphan: push at the end of the locked section
   // options, applied to the pcb when there is one
@@ -156,6 +167,8 @@ mblk_t *tcpout_push(struct conv *c, mblk_t *mp);   // what did not fit
 int  tcpout_can_send(struct conv *c);
 void tcpout_shutdown(struct conv *c);
 mblk_t *tcpout_refuse(struct conv *c, mblk_t *mp); // an M_ERROR to send, or 0
+mblk_t *tcpout_epipe(struct conv *c);      // a shutdown's M_ERROR to send, or 0
+void tcpout_epipe_done(struct conv *c);    // it is up: let the hang-up follow
 int  tcpout_orphan(struct conv *c);    // 1: aborted instead
 
 // tcp_lwip.c

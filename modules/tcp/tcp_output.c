@@ -74,8 +74,14 @@ tcpout_can_send(struct conv *c)
   return c->pcb && c->state == CS_OPEN && !c->tx_fin && !c->shut_pending;
 }
 
-// Queue our FIN. If the peer's FIN is already here, both directions are
-// done: the reader gets a hang-up after the data.
+// Queue our FIN. From now on the write side is shut: the stream head
+// hears it at once from an M_ERROR for the write side only (EPIPE, the
+// read side left as it is), which the caller takes with tcpout_epipe and
+// sends up before the shutdown's answer, so no write after a shutdown
+// can look as if it went through. If the peer's FIN is already here,
+// both directions are done: a hang-up follows the data, but only after
+// that M_ERROR (tcpconv_signal holds it back meanwhile), so a writer
+// sees EPIPE, never the hang-up's ENXIO.
 void
 tcpout_shutdown(struct conv *c)
 {
@@ -85,10 +91,45 @@ tcpout_shutdown(struct conv *c)
     return;                  // no memory for the FIN now: the timer retries
   c->shut_pending = 0;
   c->tx_fin = 1;
-  if(c->rx_fin){
+  if(!c->epipe_sent && c->rq)
+    c->epipe_due = EPIPE_DUE;
+  if(c->rx_fin)
     c->hup_due = 1;
-    tcpconv_signal(c);
+  tcpconv_signal(c);
+}
+
+// The M_ERROR a shutdown owes the stream head, or 0 (none due, or no
+// memory: then the timer sends it). The caller sends it up once it has
+// left the lock, then calls tcpout_epipe_done; until then it is "in
+// flight" and holds the hang-up back.
+mblk_t *
+tcpout_epipe(struct conv *c)
+{
+  if(c->epipe_due != EPIPE_DUE && c->epipe_due != EPIPE_LATE)
+    return 0;
+  if(c->rq == 0){
+    c->epipe_due = 0;
+    return 0;
   }
+  uchar b[2] = { 0xff, EPIPE };       // 0xff: leave the read side alone
+  mblk_t *em = mkctlmsg(M_ERROR, b, 2);
+  if(em){
+    c->epipe_due = EPIPE_FLYING;
+    c->epipe_sent = 1;
+  } else {
+    c->epipe_due = EPIPE_LATE;
+  }
+  return em;
+}
+
+// The M_ERROR of tcpout_epipe is at the stream head: what waited for it
+// (a hang-up) may go.
+void
+tcpout_epipe_done(struct conv *c)
+{
+  if(c->epipe_due == EPIPE_FLYING)
+    c->epipe_due = 0;
+  tcpconv_signal(c);
 }
 
 // A write that can never be sent (after shutdown, or on a dead or never

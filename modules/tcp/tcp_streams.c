@@ -107,6 +107,22 @@ tcp_qclose(queue_t *rq, int oflag)
   return 0;
 }
 
+// After a shutdown: the write side's M_ERROR (tcpout_epipe, taken under
+// the lock) goes up from the thread that shut down, once outside the lock
+// (it comes back down as M_FLUSH): so it is at the stream head before the
+// shutdown returns, or the write side's service run ends. Then whatever
+// waited for it.
+static void
+tcp_sendepipe(queue_t *wq, struct conv *c, mblk_t *em)
+{
+  if(em == 0)
+    return;
+  qreply(wq, em);
+  tcp_lock();
+  tcpout_epipe_done(c);
+  tcp_unlock();
+}
+
 static int
 tcp_wput(queue_t *q, mblk_t *mp)
 {
@@ -136,9 +152,13 @@ tcp_wput(queue_t *q, mblk_t *mp)
       tcp_iolink(q, mp, 1);
     else if(ioc->ioc_cmd == I_UNLINK || ioc->ioc_cmd == I_PUNLINK)
       tcp_iolink(q, mp, 0);
-    else if(ioc->ioc_cmd == NET_CTL)
+    else if(ioc->ioc_cmd == NET_CTL){
       tcpctl_request(q, mp);
-    else
+      tcp_lock();
+      mblk_t *em = tcpout_epipe(c);  // a shutdown's, before the caller goes on
+      tcp_unlock();
+      tcp_sendepipe(q, c, em);
+    } else
       miocnak(q, mp, 0, EINVAL);
     return 0;
   }
@@ -158,8 +178,8 @@ tcp_wput(queue_t *q, mblk_t *mp)
         tcp_recved(c->pcb, k);
         n -= k;
       }
-      if(c->rx_fin && !c->tx_fin)
-        c->eof_due = 1;        // the end of file must survive a flush
+      // The end of file is a marker (M_CTL), which a flush of data
+      // leaves in place.
       tcpconv_signal(c);
       tcp_unlock();
       *mp->b_rptr &= ~FLUSHW;
@@ -205,9 +225,11 @@ tcp_wsrv(queue_t *q)
     if(c->shut_pending && q->q_first == 0)
       tcpout_shutdown(c);
   }
+  mblk_t *ep = tcpout_epipe(c);
   tcp_unlock();
   if(em)
     qreply(q, em);
+  tcp_sendepipe(q, c, ep);
   return 0;
 }
 
@@ -234,8 +256,13 @@ tcp_rsrv(queue_t *q)
       break;
     }
     if(t == M_CTL){
+      // a marker (tcp_impl.h): the peer's FIN hangs up the read side only
+      int rdonly = MBLKL(mp) >= 1 && mp->b_rptr[0] == EOF_MARK;
       freemsg(mp);
-      putnextctl(q, M_HANGUP);
+      if(rdonly)
+        putnextctl1(q, M_HANGUP, FLUSHR);
+      else
+        putnextctl(q, M_HANGUP);
       continue;
     }
     if(t == M_DATA)

@@ -31,6 +31,17 @@ tcptimer_tick(void *unused)
       tcpconv_reap(c);
     } else if(c->shut_pending && c->pcb && c->rq && WR(c->rq)->q_first == 0){
       tcpout_shutdown(c);
+      if(c->epipe_due == EPIPE_DUE)
+        c->epipe_due = EPIPE_LATE;   // shut down here: ours to send
+    }
+    if(c->epipe_due == EPIPE_LATE){
+      // nobody to send it straight up: it goes on the read queue, where
+      // it passes the data and any hang-up (it is high priority)
+      mblk_t *em = tcpout_epipe(c);
+      if(em){
+        putq(c->rq, em);
+        c->epipe_due = 0;
+      }
     }
     if(c->eof_due || c->hup_due || c->err_due)
       tcpconv_signal(c);

@@ -3,7 +3,13 @@
 // third process keeps closing, opening and pushing on some of them. Every
 // listing read must be whole and well formed (header, stream records in
 // increasing id order each followed by its queues, then links), within a
-// deadline, and every stream and message is gone at the end.
+// deadline, and every stream and message is gone at the end. And bounded:
+// a listing shows only streams that existed when it began, each once, so
+// it never has more stream records than there were streams before the
+// churn (a stream is closed before its replacement is opened), nor more
+// than twice the bytes of the listing taken then (the replacements carry
+// a module each). A listing that went on to the streams opened while it
+// was being made would keep finding new ones and grow without bound.
 // GUESTTEST-TIMEOUT: 120
 #include "st_util.h"
 
@@ -67,18 +73,29 @@ wellformed(char *text)
   return streams;
 }
 
+static int most;        // stream records before the churn
+static int quietbytes;  // and the size of that listing
+
 // A reader process: says how many listings were wrong, one byte on out,
-// and exits with that count.
+// and exits with that count. It first closes its copies of the streams
+// (fds), which would keep every stream the churn closes alive, and says
+// so with a byte on ready: the churn waits for that.
 static void
-reader(int out)
+reader(int out, int ready, int *fds)
 {
+  for(int i = 0; i < NS; i++)
+    close(fds[i]);
+  char r = 'r';
+  write(ready, &r, 1);
+  close(ready);
   char *buf = malloc(BUFSZ);
   int bad = 0;
   for(int i = 0; i < ROUNDS && buf; i++){
     int n = slurp("/dev/streams", buf, BUFSZ);
     int s = n > 0 ? wellformed(buf) : -1;
-    if(s < NS / 2){
-      printf("# text listing %d: %d bytes, %d streams\n", i, n, s);
+    if(s < NS / 2 || s > most || n > 2 * quietbytes){
+      printf("# text listing %d: %d bytes (%d before), %d streams (at most %d)\n",
+             i, n, quietbytes, s, most);
       bad++;
     }
     n = slurp("/dev/streams.dot", buf, BUFSZ);
@@ -115,18 +132,28 @@ main(void)
   }
   char *buf = malloc(BUFSZ);
   int n = buf ? slurp("/dev/streams", buf, BUFSZ) : -1;
-  t_check("listing_has_all", n > 0 && wellformed(buf) >= NS, "%d bytes", n);
+  most = n > 0 ? wellformed(buf) : -1;
+  quietbytes = n;
+  t_check("listing_has_all", n > 0 && most >= NS, "%d bytes", n);
 
   long t0 = uptime();
-  int p[2];
-  if(!t_expect("pipe", pipe(p), 0))
+  int p[2], rp[2];
+  if(!t_expect("pipe", pipe(p), 0) || !t_expect("ready_pipe", pipe(rp), 0))
     return t_done();
   for(int i = 0; i < 2; i++)
     if(fork() == 0){
       close(p[0]);
-      reader(p[1]);
+      close(rp[0]);
+      reader(p[1], rp[1], fds);
     }
   close(p[1]);
+  close(rp[1]);
+  char r2[2];
+  int ready = 0, k;
+  while(ready < 2 && (k = read(rp[0], r2, 2 - ready)) > 0)
+    ready += k;
+  close(rp[0]);
+  t_expect("readers_ready", ready, 2);
   // Meanwhile streams come and go, with modules pushed on them, until
   // both readers have reported.
   int churn = 0, reported = 0, bad = 0;

@@ -70,6 +70,14 @@ holding(struct spinlock *lk)
          __atomic_load_n(&lk->cpu, __ATOMIC_RELAXED) == (struct cpu *)&cpu_token;
 }
 
+static __thread int nheld;            // spinlocks this thread holds
+
+int
+kshim_locks_held(void)
+{
+  return nheld;
+}
+
 void
 acquire(struct spinlock *lk)
 {
@@ -78,6 +86,7 @@ acquire(struct spinlock *lk)
   while(__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE))
     sched_yield();
   __atomic_store_n(&lk->cpu, (struct cpu *)&cpu_token, __ATOMIC_RELAXED);
+  nheld++;
 }
 
 void
@@ -85,6 +94,7 @@ release(struct spinlock *lk)
 {
   if(!holding(lk))
     panic("release: not held");
+  nheld--;
   __atomic_store_n(&lk->cpu, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
 }
@@ -496,9 +506,13 @@ kshim_kmalloc_live(void)
   return __atomic_load_n(&live, __ATOMIC_RELAXED);
 }
 
+void (*kshim_watch)(const char *what);
+
 void *
 kmalloc(uint64 n)
 {
+  if(kshim_watch)
+    kshim_watch("kmalloc");
   if(n == 0 || n > 4096)
     panic("kmalloc: size out of range");
   int f = __atomic_load_n(&failin, __ATOMIC_RELAXED);
@@ -544,6 +558,8 @@ copyout_user(uint64 dstva, const void *src, uint64 len)
 int
 snprintf(char *buf, int n, const char *fmt, ...)
 {
+  if(kshim_watch)
+    kshim_watch("snprintf");
   va_list ap;
   va_start(ap, fmt);
   int r = vsnprintf(buf, n < 0 ? 0 : n, fmt, ap);

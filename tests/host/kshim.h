@@ -50,6 +50,12 @@ uint64 kshim_r_time(void);
 int  kshim_settle(int ms);
 void kshim_settle_report(void);                    // why not, on stderr
 
+// Lock discipline: the spinlocks the calling thread holds now, and a hook
+// called (when set) by every kmalloc and snprintf, so a test can check
+// that some work never allocates or formats with a spinlock held.
+int  kshim_locks_held(void);
+extern void (*kshim_watch)(const char *what);
+
 // kmalloc failure injection: the n-th allocation from now fails (0 = off).
 void kshim_failalloc(int n);
 long kshim_kmalloc_live(void);                     // objects not yet freed
