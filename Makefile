@@ -326,13 +326,14 @@ test: deps
 .PHONY: bench
 # Every script records its figures in build/bench/figures.json, emptied
 # first; the last step prints issue 18's targets from them, met or
-# missed, and writes docs/perf-targets.md.
+# missed, and writes docs/perf-targets.md. A script that fails is
+# reported and its figures show as not measured: the table still comes.
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) tests/bench/figures.py --reset
-	@$(PYTHON) tests/bench/bench.py --smp $(SMP) --out docs/perf.md
-	@$(PYTHON) tests/bench/bench_stream_cost.py
-	@$(PYTHON) tests/bench/bench_net.py
+	-@$(PYTHON) tests/bench/bench.py --smp $(SMP) --out docs/perf.md
+	-@$(PYTHON) tests/bench/bench_stream_cost.py
+	-@$(PYTHON) tests/bench/bench_net.py
 	-@$(PYTHON) tests/bench/bench_flood.py
 	-@$(PYTHON) tests/bench/bench_tcp.py --smp 1
 	-@$(PYTHON) tests/bench/bench_tcp.py --smp 2

@@ -137,7 +137,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="xv6flood-")
     try:
         exe = tf.build_sender(tmp)
-        m = fl.lan.guest(1)
+        m = fl.lan.guest(1, boot_timeout=figures.BOOT_S)
         m.run("ping -c 1 -W 3000 %s" % lanlib.PEER_ADDR, timeout=60)
         m.run("ping -c 1 -W 3000 %s" % tf.PEER2_ADDR, timeout=60)
         b = burst(fl, m)

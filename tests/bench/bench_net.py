@@ -98,7 +98,7 @@ def per_second(frames, us):
 
 
 def frame_rates(l, curves, figs):
-    m = l.guest(1, net="none")
+    m = l.guest(1, net="none", boot_timeout=figures.BOOT_S)
     peer_mac = l.peer_run(["cat", "/sys/class/net/eth0/address"], check=True).stdout.strip()
     rows = []
     for size in (1514, 60):
@@ -209,7 +209,7 @@ def lan_rtt(l, figs):
     ways), then 200 at 10 ms intervals, then how long a program in the
     same guest that never blocks goes without running (tests/bench/
     bench_gap.c), to tell a stall of the host's from one of the guest's."""
-    m = l.guest(2)
+    m = l.guest(2, boot_timeout=figures.BOOT_S)
     first = l.peer_run(["ping", "-c", "1", "-W", "5", lanlib.guest_addr(2)], timeout=60)
     f = re.search(r"time=([\d.]+) ms", first.stdout)
     p = l.peer_run(["ping", "-c", "200", "-i", "0.01", lanlib.guest_addr(2)], timeout=120)
@@ -233,7 +233,7 @@ def lan_rtt(l, figs):
 def user_rtt():
     args = ["-netdev", "user,id=n0",
             "-device", "e1000,netdev=n0,bus=pcie.0,romfile=,mac=52:54:00:12:34:56"]
-    with qemu.Machine(smp=2, extra_args=args) as m:
+    with qemu.Machine(smp=2, extra_args=args, boot_timeout=figures.BOOT_S) as m:
         r = m.run("ping -c 200 -i 10 10.0.2.2", timeout=120)
     return [float(x) for x in re.findall(r"time=([\d.]+) ms", r.output)]
 

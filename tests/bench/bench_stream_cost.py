@@ -68,7 +68,7 @@ def plot(path_us, a, b):
 
 
 def main():
-    with qemu.Machine(smp=2) as m:
+    with qemu.Machine(smp=2, boot_timeout=figures.BOOT_S) as m:
         r = m.run("/test/bench_streams", timeout=900)
     if r.status != 0:
         print("bench_streams failed (%d): %s" % (r.status, r.output[-300:]), file=sys.stderr)

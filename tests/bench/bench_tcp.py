@@ -222,7 +222,7 @@ def host_pingpong(m, port, n=1000):
 def measure_user(smp):
     port = free_port()
     args = ["-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:7000" % port, "-device", E1000]
-    with qemu.Machine(smp=smp, extra_args=args) as m:
+    with qemu.Machine(smp=smp, extra_args=args, boot_timeout=figures.BOOT_S) as m:
         g2h = guest_to_host(m)
         h2g = host_to_guest(m, port)
         b = bench_lines(m.run("/test/bench_tcp loop 32", timeout=600).output)
@@ -239,7 +239,7 @@ def measure_lan(smp):
         print("bench_tcp: LAN part skipped: %s" % why)
         return None
     with lanlib.Lan(smp=smp) as net:
-        m = net.guest(1)
+        m = net.guest(1, boot_timeout=figures.BOOT_S)
         guest = lanlib.guest_addr(1)
         # guest -> Linux
         p = net.peer_popen(["python3", "-c", LINUX_SINK, "7200"], stdout=subprocess.PIPE,
@@ -273,7 +273,7 @@ def measure_lan(smp):
         # The raw limit in the same run: a second guest whose card no stack
         # holds (net=none) writes 1514-byte frames straight to the driver.
         m.close()
-        raw_guest = net.guest(2, net="none")
+        raw_guest = net.guest(2, net="none", boot_timeout=figures.BOOT_S)
         peer_mac = net.peer_run(["cat", "/sys/class/net/eth0/address"],
                                 check=True).stdout.strip()
         r = raw_guest.run("/test/bench_frames tx %s 1514 20000" % peer_mac, timeout=600)

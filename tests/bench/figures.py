@@ -12,6 +12,7 @@ divides two figures of the same run. Standard library only.
 """
 
 import datetime
+import fcntl
 import json
 import os
 import sys
@@ -19,6 +20,9 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 PATH = os.path.join(REPO, "build", "bench", "figures.json")
+# Seconds a guest may take to boot: TEST_TIMEOUT_SCALE stretches it as it
+# does the tests' deadlines (a loaded host boots in minutes, not seconds).
+BOOT_S = 90 * float(os.environ.get("TEST_TIMEOUT_SCALE", "1"))
 
 
 def load():
@@ -31,6 +35,14 @@ def load():
 
 def record(section, **values):
     """Merge values into section (later keys replace earlier ones)."""
+    os.makedirs(os.path.dirname(PATH), exist_ok=True)
+    # Scripts may run side by side: one record at a time.
+    with open(PATH + ".lock", "w") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        _record(section, values)
+
+
+def _record(section, values):
     data = load()
     sec = data.setdefault(section, {})
     sec.update(values)
@@ -39,7 +51,6 @@ def record(section, **values):
         sec["load"] = round(os.getloadavg()[0], 1)
     except OSError:
         pass
-    os.makedirs(os.path.dirname(PATH), exist_ok=True)
     tmp = PATH + ".tmp"
     with open(tmp, "w") as f:
         json.dump(data, f, indent=1, sort_keys=True)
