@@ -99,7 +99,12 @@ def rows(f):
                     target, status(flood["pings_answered"] > 0)))
         name = "flood: rate delivered to eth / best loss-free receive rate"
         target = "delivered at the loss-free maximum (>= 1.0)"
-        if net and net.get("rx_1514_fps"):
+        if net and net.get("rx_1514_fps") == 0:
+            out.append((name, "%s of %s frames/s offered reached eth; no offered rate was"
+                        " loss-free in this run, so no ratio" % (big(flood["delivered_fps"]),
+                                                                 big(flood["offered_fps"])),
+                        target, "not measured"))
+        elif net and net.get("rx_1514_fps"):
             r = flood["delivered_fps"] / net["rx_1514_fps"]
             out.append((name, "%s of %s frames/s offered reached eth; loss-free receive %s"
                         " frames/s; = %s" % (big(flood["delivered_fps"]),
@@ -165,7 +170,8 @@ def rows(f):
         if t1 and t2 and t1.get(key) is not None and t2.get(key) is not None:
             a, b = t2[key], t1[key]
             ok = a >= b if higher else a <= b
-            out.append((name, "%s vs %s %s" % (num(a, 1), num(b, 1), unit), target, status(ok)))
+            out.append((name, "%s vs %s %s" % (num(a, 1, b), num(b, 1, a), unit), target,
+                        status(ok)))
         else:
             missing(name, target, None, "needs both hart counts in this run")
 
