@@ -35,9 +35,10 @@ start(uint64 hartid, uint64 dtb)
   csr_write(pmpcfg0, 0xf);
 
   // Supervisor mode may read `time` and write stimecmp directly, so
-  // timer interrupts need no machine-mode handler.
+  // timer interrupts need no machine-mode handler; it may read `cycle`
+  // too, and passes both on to user mode (trapinithart).
   asm volatile("csrs 0x30a, %0" : : "r"(MENVCFG_STCE));   // menvcfg
-  csr_set(mcounteren, 2);                                 // TM bit
+  csr_set(mcounteren, 3);                                 // CY and TM bits
   w_stimecmp(~0UL);                                       // no timer yet
 
   // Remember the hart id in tp: cpuid() reads it.
