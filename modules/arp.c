@@ -22,7 +22,7 @@
 #include "defs.h"
 #include "callout.h"
 #include "streams/stream.h"
-#include "ether.h"
+#include "net/ether.h"
 #include "inet.h"
 #include "netctl.h"
 

@@ -35,7 +35,7 @@
 #include "defs.h"
 #include "callout.h"
 #include "streams/stream.h"
-#include "ether.h"
+#include "net/ether.h"
 #include "netctl.h"
 
 // Registers (82540EM manual, section 13), as byte offsets into BAR 0.

@@ -27,7 +27,7 @@
 #include "spinlock.h"
 #include "defs.h"
 #include "streams/stream.h"
-#include "ether.h"
+#include "net/ether.h"
 #include "netctl.h"
 
 #define NIF    4        // interfaces (links)

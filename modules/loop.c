@@ -14,7 +14,7 @@
 #include "errno.h"
 #include "defs.h"
 #include "streams/stream.h"
-#include "streams/demo.h"
+#include "demo.h"
 
 #define HANGUP_MARK 'H'   // an M_CTL travelling in the data's order
 

@@ -15,7 +15,7 @@
 // Time comes from uptime() (milliseconds), so each figure loops long
 // enough for that not to matter.
 #include "user.h"
-#include "streams/stropts.h"
+#include "stropts.h"
 
 #define BATCH 256          // messages per round of a per-message run
 #define XFER  (1024 * 1024)

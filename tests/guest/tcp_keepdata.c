@@ -6,7 +6,7 @@
 // after all of it. Run by tests/test_tcphead.py (needs the stack).
 // GUESTTEST-TIMEOUT: 60
 #include "user.h"
-#include "streams/stropts.h"
+#include "stropts.h"
 
 #define WAIT_MS 5000
 
