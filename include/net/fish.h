@@ -78,7 +78,7 @@
 #define FISH_XOK          0
 #define FISH_XNOFILE      1
 
-// Longest file name: the file system's directory entry (kernel/fs.h DIRSIZ).
+// Longest file name: the file system's directory entry (fsformat.h DIRSIZ).
 #define FISH_NAMEMAX      30
 // Longest node name we send (fits the classic field with its NUL).
 #define FISH_NODEMAX      (FISH_MAXNAME - 1)

@@ -1,5 +1,5 @@
 // fish_impl.h: what the files of the FiSh driver (modules/fish/) share.
-// Not for user space, which sees only modules/fish.h.
+// Not for user space, which sees only include/net/fish.h.
 //
 // FiSh, the Xinu file-sharing protocol, is a multiplexing driver:
 //
