@@ -1,6 +1,6 @@
 // types.h: fixed-width integer names used everywhere in the kernel and by
 // user programs. The kernel is freestanding, so there is no <stdint.h>.
-// (The page-table types are the kernel's own: kernel/riscv.h.)
+// (The page-table types are the kernel's own: kernel/vmtypes.h.)
 #ifndef TYPES_H
 #define TYPES_H
 

@@ -5,7 +5,7 @@
 #define DEFS_H
 #include "types.h"
 #include "param.h"
-#include "riscv.h"     // pagetable_t
+#include "vmtypes.h"    // pagetable_t
 
 struct cpu;
 struct proc;

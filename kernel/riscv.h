@@ -3,6 +3,7 @@
 #ifndef RISCV_H
 #define RISCV_H
 #include "types.h"
+#include "vmtypes.h"
 
 // Read and write a CSR by name: csr_read(sstatus), csr_write(stvec, x).
 #define csr_read(csr) ({ uint64 __v; \
@@ -61,8 +62,6 @@ static inline void sfence_vma(void) { asm volatile("sfence.vma zero, zero"); }
 #define PGSIZE 4096
 #endif
 #define PGSHIFT 12
-typedef uint64 pte_t;
-typedef uint64 *pagetable_t;   // one page of 512 PTEs
 #define PGROUNDUP(sz)  (((sz) + PGSIZE - 1) & ~(uint64)(PGSIZE - 1))
 #define PGROUNDDOWN(a) (((a)) & ~(uint64)(PGSIZE - 1))
 
