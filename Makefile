@@ -56,8 +56,14 @@ endif
 ARCHFLAGS := -march=rv64gc -mabi=lp64d -mcmodel=medany
 BASEFLAGS := -Wall -Werror -O2 -g $(ARCHFLAGS) -ffreestanding -fno-common \
              -nostdlib -fno-stack-protector -fno-pie -no-pie $(EXTRA_CFLAGS)
-KCFLAGS   := $(BASEFLAGS) -Ikernel -Imodules -I.
-UCFLAGS   := $(BASEFLAGS) -Ikernel -Iuser/lib -Imodules
+# The layers, kept by the include paths (tests/test_layers.py checks):
+# include/ is what user space may see (system calls, stropts.h, the
+# network modules' commands and records) and the kernel includes it too;
+# kernel/ sees include/ and itself; a module sees the kernel and modules/;
+# a user program sees include/ and its library, never a kernel header.
+KCFLAGS   := $(BASEFLAGS) -Iinclude -Ikernel
+MCFLAGS   := $(KCFLAGS) -Imodules
+UCFLAGS   := $(BASEFLAGS) -Iinclude -Iuser/lib
 DEPFLAGS   = -MMD -MP -MF $(@:.o=.d)
 
 # Newer binutils warn about the kernel's single RWX segment; that layout
@@ -119,11 +125,11 @@ LWIP_OBJS := $(patsubst %.c,$(B)/lwip-obj/%.o,$(LWIP_CORE)) \
              $(patsubst %.c,$(B)/%.o,$(wildcard modules/tcp/port/*.c))
 KOBJS     += $(LWIP_OBJS)
 # (the pattern covers modules/tcp/port/ too)
-$(B)/modules/tcp/%.o: KCFLAGS += $(LWIP_INC)
+$(B)/modules/tcp/%.o: MCFLAGS += $(LWIP_INC)
 # lwIP's own files: our flags, but its warnings are not ours to fix.
 $(B)/lwip-obj/%.o: $(LWIP_SRC)/src/%.c
 	@mkdir -p $(@D)
-	$(call say,CC,lwip/$*.c)$(CC) $(KCFLAGS) $(LWIP_INC) -Wno-error $(DEPFLAGS) -c -o $@ $<
+	$(call say,CC,lwip/$*.c)$(CC) $(MCFLAGS) $(LWIP_INC) -Wno-error $(DEPFLAGS) -c -o $@ $<
 else
 $(warning lwIP not found in $(LWIP_SRC): kernel built without TCP (`make deps` fetches it))
 KOBJS     := $(filter-out $(B)/modules/tcp/%,$(KOBJS))
@@ -211,7 +217,7 @@ $(B)/kernel/%.o: kernel/%.S
 
 $(B)/modules/%.o: modules/%.c
 	@mkdir -p $(@D)
-	$(call say,CC,$<)$(CC) $(KCFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(MCFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(B)/user/%.o: user/%.c
 	@mkdir -p $(@D)
@@ -255,7 +261,7 @@ $(BENCH_PROGS): $(B)/user/_%: $(B)/tests/bench/%.o $(ULIB_OBJS) user/user.ld
 
 $(HOST_TOOLS): $(B)/%: tools/%.c
 	@mkdir -p $(@D)
-	$(call say,HOSTCC,$<)$(HOSTCC) -Wall -Werror -O2 -g -Ikernel -MMD -MP -MF $@.d -o $@ $<
+	$(call say,HOSTCC,$<)$(HOSTCC) -Wall -Werror -O2 -g -Iinclude -Ikernel -MMD -MP -MF $@.d -o $@ $<
 
 # The spec is regenerated on every run but only rewritten when its text
 # changes, so the image is rebuilt when a program or file is added or

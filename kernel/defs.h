@@ -5,6 +5,7 @@
 #define DEFS_H
 #include "types.h"
 #include "param.h"
+#include "vmtypes.h"    // pagetable_t
 
 struct cpu;
 struct proc;

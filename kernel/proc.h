@@ -6,6 +6,7 @@
 #define PROC_H
 #include "types.h"
 #include "param.h"
+#include "vmtypes.h"    // pagetable_t
 #include "spinlock.h"
 
 // Registers saved by swtch() for a kernel context switch: only the

@@ -3,6 +3,7 @@
 #ifndef RISCV_H
 #define RISCV_H
 #include "types.h"
+#include "vmtypes.h"
 
 // Read and write a CSR by name: csr_read(sstatus), csr_write(stvec, x).
 #define csr_read(csr) ({ uint64 __v; \

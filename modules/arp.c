@@ -22,9 +22,10 @@
 #include "defs.h"
 #include "callout.h"
 #include "streams/stream.h"
-#include "ether.h"
+#include "net/ether.h"
 #include "inet.h"
 #include "netctl.h"
+#include "provides.h"
 
 #define ARP_NENTRY   32        // cache entries per instance
 #define ARP_MAXHOLD  8         // packets held per unresolved address
@@ -686,8 +687,8 @@ static struct qinit arp_winit = {
 static const struct streamtab arp_tab = {
   .st_rdinit = &arp_rinit, .st_wrinit = &arp_winit,
   .st_flags = STR_MODULE,
-  .st_requires = "ether",
-  .st_provides = "ipv4-link",
+  .st_requires = ST_ETHER,
+  .st_provides = ST_IPV4LINK,
   .st_init = arp_init,
 };
 

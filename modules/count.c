@@ -10,7 +10,7 @@
 #include "errno.h"
 #include "defs.h"
 #include "streams/stream.h"
-#include "streams/demo.h"
+#include "demo.h"
 
 static struct module_info count_info = {
   .mi_idnum = 104, .mi_idname = "count",

@@ -35,8 +35,9 @@
 #include "defs.h"
 #include "callout.h"
 #include "streams/stream.h"
-#include "ether.h"
+#include "net/ether.h"
 #include "netctl.h"
+#include "provides.h"
 
 // Registers (82540EM manual, section 13), as byte offsets into BAR 0.
 #define CTRL     0x0000
@@ -651,7 +652,7 @@ static struct qinit e1000_winit = {
 static const struct streamtab e1000_tab = {
   .st_rdinit = &e1000_rinit, .st_wrinit = &e1000_winit,
   .st_flags = STR_DRIVER,
-  .st_provides = "frames",
+  .st_provides = ST_FRAMES,
   .st_init = e1000_init,
 };
 

@@ -27,8 +27,9 @@
 #include "spinlock.h"
 #include "defs.h"
 #include "streams/stream.h"
-#include "ether.h"
+#include "net/ether.h"
 #include "netctl.h"
+#include "provides.h"
 
 #define NIF    4        // interfaces (links)
 #define NBIND  16       // (interface, ethertype) bindings
@@ -734,8 +735,8 @@ static const struct streamtab eth_tab = {
   .st_rdinit = &eth_rinit, .st_wrinit = &eth_winit,
   .st_muxrinit = &eth_lrinit, .st_muxwinit = &eth_lwinit,
   .st_flags = STR_DRIVER,
-  .st_provides = "ether",
-  .st_requires = "frames",     // what a linked lower stream must carry
+  .st_provides = ST_ETHER,
+  .st_requires = ST_FRAMES,     // what a linked lower stream must carry
   .st_devices = eth_devices,
   .st_init = eth_init,
 };

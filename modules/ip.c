@@ -34,6 +34,7 @@
 #include "inet.h"
 #include "ip.h"
 #include "netctl.h"
+#include "provides.h"
 
 #define NIPIF   4
 #define NIPUP   32
@@ -851,8 +852,8 @@ static const struct streamtab ip_tab = {
   .st_rdinit = &ip_rinit, .st_wrinit = &ip_winit,
   .st_muxrinit = &ip_lrinit, .st_muxwinit = &ip_lwinit,
   .st_flags = STR_DRIVER,
-  .st_provides = "ipv4",
-  .st_requires = "ipv4-link",
+  .st_provides = ST_IPV4,
+  .st_requires = ST_IPV4LINK,
   .st_devices = ip_devices,
   .st_init = ip_init,
 };

@@ -14,7 +14,8 @@
 #include "errno.h"
 #include "defs.h"
 #include "streams/stream.h"
-#include "streams/demo.h"
+#include "demo.h"
+#include "provides.h"
 
 #define HANGUP_MARK 'H'   // an M_CTL travelling in the data's order
 
@@ -149,7 +150,7 @@ static struct streamtab loop_tab = {
   .st_wrinit = &loop_winit,
   .st_flags = STR_DRIVER,
   .st_devices = loop_devices,
-  .st_provides = "bytes",
+  .st_provides = ST_BYTES,
 };
 
 STREAMS_MODULE(loop_tab);

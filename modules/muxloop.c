@@ -21,6 +21,7 @@
 #include "spinlock.h"
 #include "defs.h"
 #include "streams/stream.h"
+#include "provides.h"
 
 #define NMUXLINK 8
 
@@ -235,7 +236,7 @@ static struct streamtab muxloop_tab = {
   .st_muxwinit = &muxloop_lwinit,
   .st_flags = STR_DRIVER,
   .st_devices = muxloop_devices,
-  .st_provides = "bytes",
+  .st_provides = ST_BYTES,
   .st_init = muxloop_init,
 };
 

@@ -1,21 +1,13 @@
-// netctl.h: text control messages for network modules, Plan 9 style.
-//
-// Every network module and driver understands one I_STR command, NET_CTL,
-// whose data is a line of text such as "bind 0x0800" (eth), "addr
-// 10.0.2.15/24" (ip) or "route default 10.0.2.2" (ip). A module handles
-// the commands it knows and passes the rest down the stream, so a user can
-// configure a whole stack through its top (push -c DEV "text"). The
-// answer is text too (for "show"-like commands) or empty.
+// netctl.h: the modules' side of NET_CTL, the text control messages of
+// network modules (the command words and limits user programs see are in
+// include/net/netctl.h, included here).
 //
 // netctl.c holds the parsing helpers all modules share; they take
 // untrusted text and never read past the given length.
 #ifndef NETCTL_H
 #define NETCTL_H
 #include "types.h"
-
-#define NET_CTL     (('N' << 8) | 1)   // I_STR: text command in, text answer out
-#define NETCTL_MAX  256                // longest command line
-#define NETCTL_ARGS 8                  // most words in one command
+#include "net/netctl.h"
 
 // Split a command into words (modifies buf, which must be NUL-terminated).
 // Returns the number of words, or -1 if there are too many.

@@ -30,7 +30,7 @@
 #include "file.h"
 #include "defs.h"
 #include "streams/stream.h"
-#include "ether.h"
+#include "net/ether.h"
 #include "netctl.h"
 
 #define NTAP        8

@@ -42,7 +42,7 @@ REPO = qemu.REPO
 GUEST_PREFIXES = ("ut_", "st_")    # tests/guest programs run by this runner
 HOST_CC = os.environ.get("HOSTCC", "cc")
 HOST_CFLAGS = ["-g", "-O1", "-fsanitize=address,undefined",
-               "-fno-sanitize-recover=all", "-Ikernel", "-Iuser/lib",
+               "-fno-sanitize-recover=all", "-Iinclude", "-Ikernel", "-Iuser/lib",
                "-Imodules", "-I."]
 HOST_TEST_TIMEOUT = 120
 

@@ -1,6 +1,6 @@
 -- fish.lua: a Wireshark/tshark dissector for FiSh, the Xinu file-sharing
 -- protocol (ethertype 0x3250), classic frames and this system's
--- extension (docs/fish.md; the C definitions are in modules/fish.h).
+-- extension (docs/fish.md; the C definitions are in include/net/fish.h).
 --
 --   tshark -X lua_script:tools/fish.lua -r capture.pcap -Y fish
 --   wireshark -X lua_script:tools/fish.lua

@@ -22,8 +22,7 @@
 #include "types.h"
 #include "param.h"
 #include "stat.h"
-#define FS_DISK_FORMAT_ONLY
-#include "fs.h"
+#include "fsformat.h"
 
 static uchar *img;
 static uint64 imgblocks;

@@ -21,8 +21,7 @@
 #include "types.h"
 #include "param.h"
 #include "stat.h"
-#define FS_DISK_FORMAT_ONLY
-#include "fs.h"
+#include "fsformat.h"
 
 #define NINODES 2048   // inodes in the image: 256 blocks of them
 

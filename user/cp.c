@@ -2,7 +2,7 @@
 //   cp src dst          copy src to the file dst (created or truncated)
 //   cp src... dir       copy into an existing directory
 #include "user.h"
-#include "param.h"
+#include "sysparam.h"
 
 static char buf[8192];
 

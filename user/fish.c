@@ -15,10 +15,10 @@
 // Exit status: 0 done, 1 failed (no such file, unknown node, no answer,
 // bad checksum, the node left the school, too large), 2 usage.
 #include "user.h"
-#include "streams/stropts.h"
-#include "netctl.h"
-#include "fish.h"
-#include "param.h"
+#include "stropts.h"
+#include "net/netctl.h"
+#include "net/fish.h"
+#include "sysparam.h"
 
 static const char *prog = "fish";
 static char buf[16384];

@@ -22,12 +22,11 @@
 // bytes of the card's address), then CONF (default /etc/fish.conf:
 // "name NAME", "share DIR" lines), then the options.
 #include "user.h"
-#include "streams/stropts.h"
-#include "netctl.h"
-#include "fish.h"
-#define FS_DISK_FORMAT_ONLY
-#include "fs.h"
-#include "param.h"
+#include "stropts.h"
+#include "net/netctl.h"
+#include "net/fish.h"
+#include "fsformat.h"
+#include "sysparam.h"
 
 #define SHAREMAX 128
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))

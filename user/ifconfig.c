@@ -7,8 +7,8 @@
 //
 // A thin client of the text control messages of /dev/ip and /dev/eth.
 #include "user.h"
-#include "streams/stropts.h"
-#include "netctl.h"
+#include "stropts.h"
+#include "net/netctl.h"
 
 static int
 ctl(const char *dev, const char *text, int print)

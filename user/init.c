@@ -9,7 +9,7 @@
 // Orphaned processes are re-parented to init, so every wait() loop here
 // also reaps them.
 #include "user.h"
-#include "param.h"
+#include "sysparam.h"
 
 static char *sh_argv[] = { "sh", 0 };
 

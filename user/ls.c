@@ -6,9 +6,8 @@
 // it; the open uses O_NONBLOCK so that a device whose open could block
 // cannot hang ls. Plain ls reads only the directory itself.
 #include "user.h"
-#define FS_DISK_FORMAT_ONLY
-#include "fs.h"
-#include "param.h"
+#include "fsformat.h"
+#include "sysparam.h"
 
 static int longfmt;
 static int status;

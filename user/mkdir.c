@@ -1,7 +1,7 @@
 // mkdir.c: make directories.
 //   mkdir [-p] dir...     -p: make missing parents, no error if it exists
 #include "user.h"
-#include "param.h"
+#include "sysparam.h"
 
 static int
 mkdir_parents(const char *dir)

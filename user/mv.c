@@ -2,7 +2,7 @@
 //   mv old new          rename (replacing new if it is a file)
 //   mv path... dir      move into an existing directory
 #include "user.h"
-#include "param.h"
+#include "sysparam.h"
 
 static int
 isdir(const char *path)

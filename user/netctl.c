@@ -9,8 +9,8 @@
 // NET_CTL ioctl (I_STR); the first module on the stream that knows the
 // command answers it. On failure the module's reason is printed.
 #include "user.h"
-#include "streams/stropts.h"
-#include "netctl.h"
+#include "stropts.h"
+#include "net/netctl.h"
 
 int
 main(int argc, char *argv[])

@@ -19,8 +19,8 @@
 //
 //   netup [-a A.B.C.D/LEN] [-g GW] [-d DEVICE] [-t] [-f] [-F SPEC]
 #include "user.h"
-#include "streams/stropts.h"
-#include "netctl.h"
+#include "stropts.h"
+#include "net/netctl.h"
 
 static const char *prog = "netup";
 

@@ -7,8 +7,8 @@
 // write is one echo request; each read returns one whole IPv4 packet.
 // Exit status 0 if at least one reply came back, 1 otherwise.
 #include "user.h"
-#include "streams/stropts.h"
-#include "netctl.h"
+#include "stropts.h"
+#include "net/netctl.h"
 
 static int
 ctl(int fd, const char *text)

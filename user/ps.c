@@ -2,7 +2,7 @@
 // Columns: pid, parent pid, state, user memory in bytes, name; kernel
 // threads have their name in brackets.
 #include "user.h"
-#include "param.h"
+#include "sysparam.h"
 
 static const char *
 statename(int s)

@@ -1,4 +1,4 @@
-// push.c: plumb STREAMS from the shell (the ioctls of kernel/streams/stropts.h).
+// push.c: plumb STREAMS from the shell (the ioctls of include/stropts.h).
 //
 //   push [-k NAME] DEV [MODULE...]   push the modules onto a stream of DEV, in
 //                                    order (the last one ends on top); -k keeps
@@ -24,7 +24,7 @@
 //   link MUXDEV LOWERDEV [MODULE...]
 //   unlink MUXDEV ID|all
 #include "user.h"
-#include "streams/stropts.h"
+#include "stropts.h"
 
 #define KEPTDIR "/dev/kept"
 

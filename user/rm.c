@@ -3,9 +3,8 @@
 // A directory is removed with unlink(2) when it is empty; -r empties it
 // first, depth first. -f: no message for names that do not exist.
 #include "user.h"
-#define FS_DISK_FORMAT_ONLY
-#include "fs.h"
-#include "param.h"
+#include "fsformat.h"
+#include "sysparam.h"
 
 static int recursive, force;
 

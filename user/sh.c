@@ -16,7 +16,7 @@
 // Work is split in three steps, each a section below: lex (characters to
 // tokens), parse (tokens to pipelines), run (fork, pipes, exec, wait).
 #include "user.h"
-#include "param.h"
+#include "sysparam.h"
 
 #define MAXLINE   1024
 #define MAXTOK    128           // tokens per line

@@ -6,7 +6,7 @@
 // Also, one line per spinlock name, how often it was taken and how often
 // and how long a hart had to spin for it.
 #include "user.h"
-#include "streams/stropts.h"
+#include "stropts.h"
 
 // The "# conversations N ... pcbs N" line of /dev/tcpstat, if TCP is there.
 static void

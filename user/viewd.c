@@ -20,8 +20,8 @@
 // error is WHAT "err" with the message as its bytes. SEQ is the host's
 // (a number): after a reconnection the host skips answers until its own.
 #include "user.h"
-#include "streams/stropts.h"
-#include "netctl.h"
+#include "stropts.h"
+#include "net/netctl.h"
 
 #define ANSWERMAX (256 * 1024)
 

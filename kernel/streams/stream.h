@@ -14,7 +14,7 @@
 #define STREAM_H
 #include "types.h"
 #include "spinlock.h"
-#include "streams/stropts.h"
+#include "stropts.h"
 
 // ---------------------------------------------------------------- messages
 

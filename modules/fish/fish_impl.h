@@ -1,5 +1,5 @@
 // fish_impl.h: what the files of the FiSh driver (modules/fish/) share.
-// Not for user space, which sees only modules/fish.h.
+// Not for user space, which sees only include/net/fish.h.
 //
 // FiSh, the Xinu file-sharing protocol, is a multiplexing driver:
 //
@@ -44,7 +44,7 @@
 #include "defs.h"
 #include "callout.h"
 #include "streams/stream.h"
-#include "ether.h"
+#include "net/ether.h"
 #include "netctl.h"
 #include "fish.h"
 

@@ -5,6 +5,7 @@
 // client (fish_client.c) or ctl (fish_ctl.c), records to the server side
 // (fish_serve.c), and take the link (I_PLINK) for fish_link.c.
 #include "fish_impl.h"
+#include "provides.h"
 
 struct spinlock fish_lock;
 struct fstream *fish_streams;
@@ -370,8 +371,8 @@ static const struct streamtab fish_tab = {
   .st_rdinit = &fish_rinit, .st_wrinit = &fish_winit,
   .st_muxrinit = &fish_lrinit, .st_muxwinit = &fish_lwinit,
   .st_flags = STR_DRIVER,
-  .st_provides = "fish",
-  .st_requires = "ether",
+  .st_provides = ST_FISH,
+  .st_requires = ST_ETHER,
   .st_devices = fish_devices,
   .st_init = fish_init,
 };

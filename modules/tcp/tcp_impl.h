@@ -59,7 +59,7 @@
 #include "streams/stream.h"
 #include "inet.h"
 #include "netctl.h"
-#include "tcp.h"
+#include "net/tcp.h"
 #include "lwip/opt.h"
 #include "lwip/init.h"
 #include "lwip/tcp.h"

@@ -3,6 +3,7 @@
 // of the upper side (/dev/tcp: data, NET_CTL, flushes) and of the lower
 // side (the /dev/ip stream linked below), and the one registration line.
 #include "tcp_impl.h"
+#include "provides.h"
 
 // I_PLINK/I_LINK: the /dev/ip stream below; one at a time.
 static void
@@ -373,8 +374,8 @@ static const struct streamtab tcp_tab = {
   .st_rdinit = &tcp_rinit, .st_wrinit = &tcp_winit,
   .st_muxrinit = &tcp_lrinit, .st_muxwinit = &tcp_lwinit,
   .st_flags = STR_DRIVER,
-  .st_provides = "bytes",
-  .st_requires = "ipv4",
+  .st_provides = ST_BYTES,
+  .st_requires = ST_IPV4,
   .st_devices = tcp_devices,
   .st_init = tcp_drvinit,
 };

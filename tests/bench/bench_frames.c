@@ -9,8 +9,8 @@
 // "BENCH frames_tx size=S frames=N us=T" or "BENCH frames_rx frames=N
 // bytes=B us=T" for the host driver (tests/bench/bench_net.py).
 #include "user.h"
-#include "streams/stropts.h"
-#include "ether.h"
+#include "stropts.h"
+#include "net/ether.h"
 
 static int
 parse_mac(const char *s, uint8 *mac)

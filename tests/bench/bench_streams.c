@@ -25,7 +25,7 @@
 // enough for that not to matter; the path figures read the counters
 // directly, which the kernel lets user programs do.
 #include "user.h"
-#include "streams/stropts.h"
+#include "stropts.h"
 
 #define BATCH 256          // messages per round of a per-message run
 #define XFER  (1024 * 1024)

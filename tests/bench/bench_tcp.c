@@ -11,8 +11,8 @@
 //   bench_tcp loop MIB             MIB MiB through a connection to
 //                                  ourselves: BENCH loop bytes= ms=
 #include "user.h"
-#include "streams/stropts.h"
-#include "netctl.h"
+#include "stropts.h"
+#include "net/netctl.h"
 
 static const char *prog = "bench_tcp";
 

@@ -32,7 +32,7 @@ import sys
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(REPO, "build", "fuzz")
 CFLAGS = ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all",
-          "-Ikernel", "-Iuser/lib", "-Imodules", "-I.", "-Itests/host", "-w",
+          "-Iinclude", "-Ikernel", "-Iuser/lib", "-Imodules", "-I.", "-Itests/host", "-w",
           # the kernel's sleep(chan, lock) must not replace the C library's
           # sleep(seconds), which libFuzzer's own threads call
           "-Dsleep=kernel_sleep"]

@@ -7,8 +7,8 @@
 // requests the driver hands to the daemon are read and thrown away.
 #include "kshim.h"
 #include "fcntl.h"
-#include "streams/stropts.h"
-#include "ether.h"
+#include "stropts.h"
+#include "net/ether.h"
 #include "netctl.h"
 #include "netstack.h"
 

@@ -19,8 +19,8 @@
 // non-blocking: an input must never wait for the network.
 #include "kshim.h"
 #include "fcntl.h"
-#include "streams/stropts.h"
-#include "ether.h"
+#include "stropts.h"
+#include "net/ether.h"
 #include "fish.h"
 #include "netctl.h"
 #include "netstack.h"

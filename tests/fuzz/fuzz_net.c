@@ -10,7 +10,7 @@
 //   3: an IPv4 packet for us with a correct header checksum
 // Sanitizers (ASan, UBSan) turn any memory error into a finding.
 #include "kshim.h"
-#include "ether.h"
+#include "net/ether.h"
 #include "inet.h"
 #include "ip.h"
 #include "netstack.h"

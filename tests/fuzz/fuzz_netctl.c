@@ -6,7 +6,7 @@
 // interface's address would break the next inputs' assumptions, so the
 // address is put back after every input.
 #include "kshim.h"
-#include "streams/stropts.h"
+#include "stropts.h"
 #include "netctl.h"
 #include "netstack.h"
 

@@ -11,7 +11,7 @@
 #include "fcntl.h"
 #include "streams/stream.h"
 #include "streams/strsubr.h"
-#include "streams/stropts.h"
+#include "stropts.h"
 
 void streams_init(void);
 int LLVMFuzzerTestOneInput(const uint8 *data, unsigned long size);

@@ -1,7 +1,7 @@
 // FUZZ-SOURCES: tests/host/tcpstack.c tests/host/netstack.c tests/host/kshim.c kernel/callout.c kernel/streams/msg.c kernel/streams/queue.c kernel/streams/sched.c kernel/streams/plumb.c kernel/streams/head.c kernel/streams/ioctl.c kernel/streams/mux.c kernel/streams/keep.c kernel/streams/registry.c kernel/streams/listing.c modules/eth.c modules/arp.c modules/ip.c modules/netctl.c modules/tcp/tcp_conv.c modules/tcp/tcp_ctl.c modules/tcp/tcp_listen.c modules/tcp/tcp_lwip.c modules/tcp/tcp_output.c modules/tcp/tcp_pcb.c modules/tcp/tcp_stat.c modules/tcp/tcp_streams.c modules/tcp/tcp_timer.c modules/tcp/port/port.c modules/tcp/port/ipglue.c @LWIP@/src/core/tcp.c @LWIP@/src/core/tcp_in.c @LWIP@/src/core/tcp_out.c @LWIP@/src/core/pbuf.c @LWIP@/src/core/mem.c @LWIP@/src/core/memp.c @LWIP@/src/core/def.c @LWIP@/src/core/inet_chksum.c @LWIP@/src/core/ip.c @LWIP@/src/core/ipv4/ip4_addr.c @LWIP@/src/core/init.c
 // FUZZ-CFLAGS: -iquote tests/host/hostcpu -iquote modules/tcp/port -I@LWIP@/src/include
 // fuzz_tcpctl.c: libFuzzer harness for the control side of /dev/tcp: the
-// NET_CTL text commands of modules/tcp.h (connect, announce, accept,
+// NET_CTL text commands of include/net/tcp.h (connect, announce, accept,
 // shutdown, abort, keepalive, nodelay, local, remote, status, list),
 // interleaved with writes, reads and closes, over several streams of the
 // real tcp driver and lwIP (plumbed by tests/host/tcpstack.c). Connections

@@ -8,7 +8,7 @@
 // GUESTTEST-TIMEOUT: 120
 #include "user.h"
 #include "poll.h"
-#include "streams/stropts.h"
+#include "stropts.h"
 
 #define ROUNDS 40
 static const uchar mac1[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x57 };

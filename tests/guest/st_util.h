@@ -5,8 +5,8 @@
 #ifndef ST_UTIL_H
 #define ST_UTIL_H
 #include "user.h"
-#include "streams/stropts.h"
-#include "streams/demo.h"
+#include "stropts.h"
+#include "demo.h"
 
 // An address no test program has mapped (user memory starts at 0).
 #define BADPTR 0x2000000000L

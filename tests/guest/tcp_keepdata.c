@@ -11,7 +11,7 @@
 // tests/test_tcphead.py (needs the stack).
 // GUESTTEST-TIMEOUT: 60
 #include "user.h"
-#include "streams/stropts.h"
+#include "stropts.h"
 
 #define WAIT_MS 5000
 #define PAYLOAD 1200     // one segment: it reaches the head as one message

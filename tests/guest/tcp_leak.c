@@ -7,7 +7,7 @@
 // Usage: tcp_leak [CYCLES]. Prints PASS/FAIL lines and DONE tcp_leak.
 // GUESTTEST-TIMEOUT: 300
 #include "user.h"
-#include "streams/stropts.h"
+#include "stropts.h"
 
 #define PORT 5200
 #define SETTLE_MS 10000

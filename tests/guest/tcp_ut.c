@@ -8,8 +8,8 @@
 // DONE tcp_ut.
 // GUESTTEST-TIMEOUT: 120
 #include "user.h"
-#include "streams/stropts.h"
-#include "netctl.h"
+#include "stropts.h"
+#include "net/netctl.h"
 
 #define WAIT_MS 5000
 

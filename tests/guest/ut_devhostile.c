@@ -10,10 +10,10 @@
 // away while an I_STR waits below it.
 #include "user.h"
 #include "syscall.h"
-#include "streams/stropts.h"
-#include "streams/demo.h"
-#include "netctl.h"
-#include "ether.h"
+#include "stropts.h"
+#include "demo.h"
+#include "net/netctl.h"
+#include "net/ether.h"
 
 static const long bad_ptrs[] = {
   0, 1, 0x3fffff000L, 0x80000000L, 0x80001000L, -1L, 0x7ffffffffff0L,

@@ -7,9 +7,8 @@
 // GUESTTEST-TIMEOUT: 300
 // Prints PASS/FAIL lines and DONE ut_fs (see user/lib/check.c).
 #include "user.h"
-#include "param.h"
-#define FS_DISK_FORMAT_ONLY
-#include "fs.h"
+#include "sysparam.h"
+#include "fsformat.h"
 
 #define TOPDIR "/ut_fs.d"
 #define BIG    (16 << 20)

@@ -11,10 +11,9 @@
 // pipe; a child that dies instead counts as a failure.
 // Prints PASS/FAIL lines and DONE ut_hostile (see user/lib/check.c).
 #include "user.h"
-#include "param.h"
+#include "sysparam.h"
 #include "syscall.h"
-#define FS_DISK_FORMAT_ONLY
-#include "fs.h"
+#include "fsformat.h"
 
 #define PGSIZE    4096L
 #define MAXVA     (1L << 38)

@@ -7,7 +7,7 @@
 // GUESTTEST-TIMEOUT: 300
 // Prints PASS/FAIL lines and DONE ut_mem (see user/lib/check.c).
 #include "user.h"
-#include "param.h"
+#include "sysparam.h"
 
 #define PGSIZE 4096
 #define MIB    (1 << 20)

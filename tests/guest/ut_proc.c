@@ -3,7 +3,7 @@
 // sbrk growing and shrinking, and the accuracy of sleep(ms).
 // Prints PASS/FAIL lines and DONE ut_proc (see user/lib/check.c).
 #include "user.h"
-#include "param.h"
+#include "sysparam.h"
 
 #define PGSIZE 4096
 #define TMPFILE "/ut_proc.tmp"

@@ -4,11 +4,12 @@
 #include "errno.h"
 #include "fcntl.h"
 #include "streams/stream.h"
-#include "streams/stropts.h"
-#include "ether.h"
+#include "stropts.h"
+#include "net/ether.h"
 #include "inet.h"
 #include "netctl.h"
 #include "netstack.h"
+#include "provides.h"
 
 // the few C library calls used here (no system headers beside defs.h)
 void *calloc(unsigned long n, unsigned long size);
@@ -111,7 +112,7 @@ static struct qinit nic_winit = { .qi_putp = nic_wput, .qi_minfo = &nic_info };
 static const char *const nic_devs[] = { "fakenic", 0 };
 static const struct streamtab nic_tab = {
   .st_rdinit = &nic_rinit, .st_wrinit = &nic_winit, .st_flags = STR_DRIVER,
-  .st_provides = "frames", .st_devices = nic_devs,
+  .st_provides = ST_FRAMES, .st_devices = nic_devs,
 };
 STREAMS_MODULE(nic_tab);
 
@@ -191,11 +192,11 @@ static const char *const fe_devs[] = { "fakeether", 0 };
 static const char *const fl_devs[] = { "fakelink", 0 };
 static const struct streamtab fe_tab = {
   .st_rdinit = &fe_rinit, .st_wrinit = &fe_winit, .st_flags = STR_DRIVER,
-  .st_provides = "ether", .st_devices = fe_devs,
+  .st_provides = ST_ETHER, .st_devices = fe_devs,
 };
 static const struct streamtab fl_tab = {
   .st_rdinit = &fl_rinit, .st_wrinit = &fl_winit, .st_flags = STR_DRIVER,
-  .st_provides = "ipv4-link", .st_devices = fl_devs,
+  .st_provides = ST_IPV4LINK, .st_devices = fl_devs,
 };
 STREAMS_MODULE(fe_tab);
 STREAMS_MODULE(fl_tab);

@@ -8,7 +8,7 @@
 // single daemon, bad requests).
 #include "kshim.h"
 #include "streams/stream.h"
-#include "streams/stropts.h"
+#include "stropts.h"
 #include "errno.h"
 #include "fcntl.h"
 #include "fish.h"

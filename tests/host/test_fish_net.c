@@ -12,11 +12,11 @@
 // refused with EFBIG instead of passing as an empty file.
 #include "kshim.h"
 #include "streams/stream.h"
-#include "streams/stropts.h"
+#include "stropts.h"
 #include "streams/strsubr.h"
 #include "errno.h"
 #include "fcntl.h"
-#include "ether.h"
+#include "net/ether.h"
 #include "fish.h"
 #include "netstack.h"
 

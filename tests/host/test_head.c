@@ -13,7 +13,7 @@
 #include "poll.h"
 #include "streams/stream.h"
 #include "streams/strsubr.h"
-#include "streams/demo.h"
+#include "demo.h"
 
 void streams_init(void);
 

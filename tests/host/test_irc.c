@@ -96,7 +96,7 @@ host_write(int fd, const void *p, int n)
 
 // ---------------------------------------------------------------- the server
 
-// kernel/ headers (by -Ikernel) for the guest's errno values and records
+// include/ headers (by -Iinclude) for the guest's errno values and records
 #include "errno.h"
 #include "sysinfo.h"
 #include "../../user/chatd/chatd.h"

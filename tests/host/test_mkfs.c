@@ -98,9 +98,9 @@ main(void)
 {
   const char *cc = getenv("HOSTCC") ? getenv("HOSTCC") : "cc";
   if(run("mkdir -p " DIR) != 0 ||
-     run("%s -Wall -Werror -O1 -g -fsanitize=address,undefined -Ikernel "
+     run("%s -Wall -Werror -O1 -g -fsanitize=address,undefined -Iinclude -Ikernel "
          "-o " DIR "/mkfs tools/mkfs.c", cc) != 0 ||
-     run("%s -Wall -Werror -O1 -g -fsanitize=address,undefined -Ikernel "
+     run("%s -Wall -Werror -O1 -g -fsanitize=address,undefined -Iinclude -Ikernel "
          "-o " DIR "/fsck tools/fsck.c", cc) != 0){
     check(0, "build", "cannot compile tools/mkfs.c or tools/fsck.c");
     printf("DONE test_mkfs\n");

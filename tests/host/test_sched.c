@@ -14,7 +14,7 @@
 #include "fcntl.h"
 #include "streams/stream.h"
 #include "streams/strsubr.h"
-#include "streams/stropts.h"
+#include "stropts.h"
 
 void streams_init(void);
 

@@ -15,7 +15,8 @@
 #include "poll.h"
 #include "streams/stream.h"
 #include "streams/strsubr.h"
-#include "streams/demo.h"
+#include "demo.h"
+#include "provides.h"
 
 void streams_init(void);
 
@@ -27,7 +28,7 @@ static struct module_info picky_info = { 2001, "picky", 0, INFPSZ, 1024, 256, 0 
 static struct qinit picky_init = { .qi_putp = pass_put, .qi_minfo = &picky_info };
 static struct streamtab picky_tab = {
   .st_rdinit = &picky_init, .st_wrinit = &picky_init,
-  .st_flags = STR_MODULE, .st_requires = "frames",
+  .st_flags = STR_MODULE, .st_requires = ST_FRAMES,
 };
 STREAMS_MODULE(picky_tab);
 
@@ -85,7 +86,7 @@ static const char *const pm_devices[] = { "pickymux", 0 };
 static struct streamtab pickymux_tab = {
   .st_rdinit = &pm_init, .st_wrinit = &pm_init, .st_muxrinit = &pm_init,
   .st_muxwinit = &pm_init, .st_flags = STR_DRIVER, .st_devices = pm_devices,
-  .st_requires = "frames",
+  .st_requires = ST_FRAMES,
 };
 STREAMS_MODULE(pickymux_tab);
 

@@ -2,7 +2,7 @@
 //
 // Build from the repository root, as a single file (it includes the
 // library sources it tests, see below):
-//   cc -fsanitize=address,undefined -g -Ikernel -Iuser/lib
+//   cc -fsanitize=address,undefined -g -Iinclude -Iuser/lib
 //      tests/host/test_ulib.c -o test_ulib
 // Do not link user/lib/*.c separately: their malloc, printf, memcpy...
 // would replace the host C library's inside the sanitizer.
@@ -572,7 +572,7 @@ test_prng(void)
 static void
 test_strerror(void)
 {
-  // every value of kernel/errno.h
+  // every value of include/errno.h
   static const int all[] = {
     EPERM, ENOENT, ESRCH, EINTR, EIO, ENXIO, E2BIG, ENOEXEC, EBADF, ECHILD,
     EAGAIN, ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, EXDEV, ENODEV, ENOTDIR,
@@ -609,12 +609,12 @@ test_strerror(void)
          host_strcmp(strerror(-127), "unknown error 127") == 0 &&
          strerror(-2147483647 - 1)[0] == 'u', "strerror_unknown", "wrong fallback text");
 
-  // Every #define E... in kernel/errno.h (read from the repository root,
+  // Every #define E... in include/errno.h (read from the repository root,
   // where the test runner starts us), so that an error number added
   // there later without a message here is caught.
-  FILE *f = fopen("kernel/errno.h", "r");
+  FILE *f = fopen("include/errno.h", "r");
   if(f == 0){
-    report(0, "strerror_covers_errno_h", "cannot open kernel/errno.h (run from the repository root)");
+    report(0, "strerror_covers_errno_h", "cannot open include/errno.h (run from the repository root)");
   } else {
     char line[256], ename[64];
     int num, seen = 0;

@@ -1,5 +1,5 @@
 // dial.c: network connections by address, Plan 9 style, on /dev/tcp
-// (modules/tcp.h lists the control messages these send).
+// (include/net/tcp.h lists the control messages these send).
 //
 //   fd  = dial("tcp!10.0.2.2!6667");   connected, or -errno
 //   lfd = announce("tcp!*!6667");      listening
@@ -11,9 +11,9 @@
 // every local address). The connection is a plain file descriptor: read,
 // write, poll and close it like any other.
 #include "user.h"
-#include "streams/stropts.h"
-#include "netctl.h"
-#include "tcp.h"
+#include "stropts.h"
+#include "net/netctl.h"
+#include "net/tcp.h"
 
 #define DIAL_WAIT_S 100      // longer than the kernel's own connect timeout
 

@@ -1,4 +1,4 @@
-// errstr.c: names and messages for the error numbers of kernel/errno.h,
+// errstr.c: names and messages for the error numbers of include/errno.h,
 // and the error printers every tool uses ("prog: what: message").
 // Messages are lower case so they read well after a colon.
 #include "user.h"

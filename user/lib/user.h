@@ -2,7 +2,7 @@
 // (user/lib/usys.S) and the small C library in user/lib/.
 //
 // Conventions: system call wrappers return the kernel's raw result, so a
-// negative value is -errno (kernel/errno.h); there is no global errno.
+// negative value is -errno (include/errno.h); there is no global errno.
 // strerror(-r) turns such a result into text.
 //
 // The pure parts of the library (string, format, malloc, sha256, getopt,
@@ -23,7 +23,7 @@ struct pollfd;
 struct procinfo;
 struct sysinfo;
 
-// ---- system calls (usys.S); numbers and meaning in kernel/syscall.h ----
+// ---- system calls (usys.S); numbers and meaning in include/syscall.h ----
 int   fork(void);
 void  exit(int status) __attribute__((noreturn));
 int   wait(int *status);

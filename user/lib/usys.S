@@ -1,4 +1,4 @@
-# usys.S: the system call stubs. Each loads its number (kernel/syscall.h)
+# usys.S: the system call stubs. Each loads its number (include/syscall.h)
 # into a7 and traps with ecall; the arguments are already in a0..a5 as the
 # C calling convention left them, and the kernel's result comes back in
 # a0, negative for -errno, which the stub returns unchanged.

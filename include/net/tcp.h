@@ -1,4 +1,4 @@
-// tcp.h: /dev/tcp as user programs see it (modules/tcp/ is the driver,
+// net/tcp.h: /dev/tcp as user programs see it (modules/tcp/ is the driver,
 // user/lib/dial.c the library on top, docs/tcp.md the manual).
 //
 // Every open of /dev/tcp is a new conversation, numbered. It is

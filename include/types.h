@@ -1,5 +1,6 @@
 // types.h: fixed-width integer names used everywhere in the kernel and by
 // user programs. The kernel is freestanding, so there is no <stdint.h>.
+// (The page-table types are the kernel's own: kernel/vmtypes.h.)
 #ifndef TYPES_H
 #define TYPES_H
 
@@ -16,9 +17,6 @@ typedef signed char int8;
 typedef short int16;
 typedef int int32;
 typedef long int64;
-
-typedef uint64 pte_t;
-typedef uint64 *pagetable_t;   // 512 PTEs
 
 #ifndef NULL
 #define NULL ((void *)0)

@@ -1,4 +1,4 @@
-// ether.h: the messages between the link layer and the modules above it.
+// net/ether.h: the messages between the link layer and the modules above it.
 //
 //   e1000 (driver)  -- raw Ethernet frames as M_DATA, both directions;
 //                      provides "frames".
@@ -8,7 +8,9 @@
 //
 // Frames and unitdata are plain structs in the first (M_PROTO) block; the
 // payload follows in b_cont. Multi-byte fields in these structs are in host
-// order; on the wire (frames) everything is big-endian.
+// order; on the wire (frames) everything is big-endian. A user program
+// that opens /dev/eth (or a card) reads and writes the same messages and
+// sends the same I_STR commands, so they live here, in include/.
 #ifndef ETHER_H
 #define ETHER_H
 #include "types.h"
