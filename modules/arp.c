@@ -35,7 +35,6 @@
 #define ARP_TICK_MS  250
 #define ARP_NINST    4
 #define ARP_PKTLEN   28
-#define ARP_TAG      0x61000000u   // ioc_id of the ioctls arp itself sends
 
 enum { E_FREE, E_PENDING, E_RESOLVED };
 
@@ -57,6 +56,7 @@ struct arpinst {
   int have_mac;
   int closing;
   int timer;                   // callout id
+  uint ownid;                  // ioc_id of arp's own ETH_ADDR question, or 0
   struct arpentry e[ARP_NENTRY];
   struct {
     ulong requests_out, replies_out, requests_in, replies_in, bad_in;
@@ -193,12 +193,8 @@ arp_new_entry(struct arpinst *a, uint32 ip)
 static void
 arp_drop_held(struct arpentry *e)
 {
-  mblk_t *mp;
-  while((mp = e->held) != 0){
-    e->held = mp->b_next;
-    mp->b_next = 0;
-    freemsg(mp);
-  }
+  freemsglist(e->held);
+  e->held = 0;
   e->nheld = 0;
 }
 
@@ -337,7 +333,12 @@ arp_rput(queue_t *q, mblk_t *mp)
       return 0;
     }
     struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
-    if((ioc->ioc_id & 0xff000000u) != ARP_TAG){
+    acquire(&a->lock);
+    int ours = a->ownid != 0 && ioc->ioc_id == a->ownid;
+    if(ours)
+      a->ownid = 0;
+    release(&a->lock);
+    if(!ours){
       putnext(q, mp);          // someone else's answer
       return 0;
     }
@@ -435,7 +436,7 @@ arp_tick(void *arg)
       arp_out_send(wq, &o);
       strrelease(wq);
     } else {
-      while(o.first){ mblk_t *mp = o.first; o.first = mp->b_next; mp->b_next = 0; freemsg(mp); }
+      freemsglist(o.first);
     }
   }
 }
@@ -469,91 +470,79 @@ arp_show(struct arpinst *a, char *buf, int n)
   return off < n ? off : n - 1;
 }
 
-// Send an ioctl of arp's own down the stream; its answer is eaten in rput.
+// Ask eth below for our hardware address; the answer (matched by the
+// ioc_id kept in ownid) is eaten in rput.
 static void
-arp_own_ioctl(queue_t *wq, int cmd, const void *data, int len)
+arp_ask_mac(queue_t *wq)
 {
-  static uint seq;
-  mblk_t *mp = allocb(sizeof(struct iocblk), BPRI_MED);
-  mblk_t *dp = len ? allocb(len, BPRI_MED) : 0;
-  if(mp == 0 || (len && dp == 0)){
-    if(mp) freeb(mp);
-    if(dp) freeb(dp);
+  struct arpinst *a = wq->q_ptr;
+  int self = -1;
+  mblk_t *mp = mkiocmsg(ETH_ADDR, &self, sizeof(self));
+  if(mp == 0)
     return;
-  }
-  mp->b_datap->db_type = M_IOCTL;
-  struct iocblk *ioc = (struct iocblk *)mp->b_wptr;
-  memset(ioc, 0, sizeof(*ioc));
-  ioc->ioc_cmd = cmd;
-  ioc->ioc_id = ARP_TAG | (__atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED) & 0xffffff);
-  ioc->ioc_count = len;
-  mp->b_wptr += sizeof(*ioc);
-  if(dp){
-    memmove(dp->b_wptr, data, len);
-    dp->b_wptr += len;
-    linkb(mp, dp);
-  }
+  acquire(&a->lock);
+  a->ownid = ((struct iocblk *)mp->b_rptr)->ioc_id;
+  release(&a->lock);
   putnext(wq, mp);
 }
 
-static void
-arp_ctl(queue_t *q, mblk_t *mp)
+// "addr A.B.C.D": the address arp answers for.
+static const char *
+arp_ctl_addr(struct netctl_req *r)
 {
-  struct arpinst *a = q->q_ptr;
-  struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
-  int count = mp->b_cont ? msgdsize(mp->b_cont) : 0;
-  char line[NETCTL_MAX], *argv[NETCTL_ARGS];
-  if(count <= 0 || count >= NETCTL_MAX || !pullupmsg(mp->b_cont, -1)){
-    putnext(q, mp);
-    return;
+  struct arpinst *a = r->q->q_ptr;
+  uint32 ip;
+  int plen;
+  if(netctl_parse_ipv4_prefix(r->argv[1], &ip, &plen) < 0 || ip == 0)
+    return "arp: usage: addr A.B.C.D";
+  acquire(&a->lock);
+  a->myip = ip;
+  release(&a->lock);
+  // Learn our hardware address (the answer triggers a gratuitous ARP)
+  // and turn the user's command into "bind ARP's ethertype here": eth's
+  // answer to it travels back up as the answer to the user.
+  arp_ask_mac(r->q);
+  static const char bind[] = "bind 0x0806";
+  mblk_t *dp = allocb(sizeof(bind) - 1, BPRI_MED);
+  if(dp == 0){
+    r->err = ENOMEM;
+    return "";
   }
-  memmove(line, mp->b_cont->b_rptr, count);
-  line[count] = 0;
-  int argc = netctl_split(line, argv, NETCTL_ARGS);
-  if(argc == 2 && strcmp(argv[0], "addr") == 0){
-    uint32 ip;
-    int plen;
-    if(netctl_parse_ipv4_prefix(argv[1], &ip, &plen) < 0 || ip == 0){
-      strsetreason(q, "arp: usage: addr A.B.C.D");
-      miocnak(q, mp, 0, EINVAL);
-      return;
-    }
-    acquire(&a->lock);
-    a->myip = ip;
-    release(&a->lock);
-    // Learn our hardware address (the answer triggers a gratuitous ARP)
-    // and turn the user's command into "bind ARP's ethertype here": eth's
-    // answer to it travels back up as the answer to the user.
-    int self = -1;
-    arp_own_ioctl(q, ETH_ADDR, &self, sizeof(self));
-    freemsg(unlinkb(mp));
-    static const char bind[] = "bind 0x0806";
-    mblk_t *dp = allocb(sizeof(bind) - 1, BPRI_MED);
-    if(dp == 0){
-      miocnak(q, mp, 0, ENOMEM);
-      return;
-    }
-    memmove(dp->b_wptr, bind, sizeof(bind) - 1);
-    dp->b_wptr += sizeof(bind) - 1;
-    linkb(mp, dp);
-    ioc->ioc_count = sizeof(bind) - 1;
-    putnext(q, mp);
-    return;
-  }
-  if(argc == 1 && strcmp(argv[0], "show") == 0){
-    mblk_t *dp = allocb(STRBUFMAX, BPRI_MED);
-    if(dp == 0){
-      miocnak(q, mp, 0, ENOMEM);
-      return;
-    }
-    dp->b_wptr += arp_show(a, (char *)dp->b_wptr, STRBUFMAX);
-    freemsg(unlinkb(mp));
-    linkb(mp, dp);
-    miocack(q, mp, MBLKL(dp), 0);
-    return;
-  }
-  putnext(q, mp);              // for a module further down
+  memmove(dp->b_wptr, bind, sizeof(bind) - 1);
+  dp->b_wptr += sizeof(bind) - 1;
+  mblk_t *mp = r->mp;
+  r->mp = 0;
+  freemsg(unlinkb(mp));
+  linkb(mp, dp);
+  ((struct iocblk *)mp->b_rptr)->ioc_count = sizeof(bind) - 1;
+  putnext(r->q, mp);
+  return 0;
 }
+
+static const char *
+arp_ctl_show(struct netctl_req *r)
+{
+  char *buf = kalloc();
+  if(buf == 0){
+    r->err = ENOMEM;
+    return "";
+  }
+  int n = arp_show(r->q->q_ptr, buf, STRBUFMAX);
+  int bad = netctl_reply(r, buf, n);
+  kfree(buf);
+  if(bad){
+    r->err = ENOMEM;
+    return "";
+  }
+  return 0;
+}
+
+// What arp does not know goes on down (eth, tap, fault below answer it).
+static const struct netctl_cmd arp_ctl[] = {
+  { "addr", 2, 2, arp_ctl_addr, "arp: usage: addr A.B.C.D" },
+  { "show", 1, 1, arp_ctl_show, "arp: usage: show" },
+  { 0 },
+};
 
 static int
 arp_wput(queue_t *q, mblk_t *mp)
@@ -566,10 +555,9 @@ arp_wput(queue_t *q, mblk_t *mp)
     }
     break;
   case M_IOCTL:
-    if(((struct iocblk *)mp->b_rptr)->ioc_cmd == NET_CTL){
-      arp_ctl(q, mp);
+    if(((struct iocblk *)mp->b_rptr)->ioc_cmd == NET_CTL &&
+       netctl_request(q, mp, arp_ctl, 0))
       return 0;
-    }
     break;
   }
   putnext(q, mp);
@@ -610,16 +598,7 @@ arp_close(queue_t *rq, int oflag)
   acquire(&a->lock);
   a->closing = 1;
   release(&a->lock);
-  // The tick re-arms itself unless it sees closing: cancel until quiet.
-  for(;;){
-    acquire(&a->lock);
-    int id = a->timer;
-    a->timer = 0;
-    release(&a->lock);
-    if(id == 0)
-      break;
-    untimeout(id);
-  }
+  untimeout_rearming(&a->lock, &a->timer);   // arp_tick sees closing
   acquire(&arp_list_lock);
   for(int i = 0; i < ARP_NINST; i++)
     if(insts[i] == a)

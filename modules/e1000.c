@@ -255,6 +255,33 @@ e1000_stats_text(struct card *c, char *buf, int n)
 
 #define STATS_MAX 640
 
+// NET_CTL "card": the card's counters, as DL_STATS gives them.
+static const char *
+e1000_ctl_card(struct netctl_req *r)
+{
+  struct card *c = r->q->q_ptr;
+  char *buf = kmalloc(STATS_MAX);
+  if(buf == 0){
+    r->err = ENOMEM;
+    return "";
+  }
+  acquire(&c->lock);
+  int n = e1000_stats_text(c, buf, STATS_MAX);
+  release(&c->lock);
+  int bad = netctl_reply(r, buf, n) < 0;
+  kmfree(buf);
+  if(bad){
+    r->err = ENOMEM;
+    return "";
+  }
+  return 0;
+}
+
+static const struct netctl_cmd e1000_ctl[] = {
+  { "card", 1, 1, e1000_ctl_card, "e1000: usage: card" },
+  { 0 },
+};
+
 static void
 e1000_ioctl(queue_t *q, mblk_t *mp)
 {
@@ -267,17 +294,10 @@ e1000_ioctl(queue_t *q, mblk_t *mp)
     info.link_up = (rd(c, STATUS) & STATUS_LU) != 0;
     info.mtu = ETH_MTU;
     netctl_answer(q, mp, &info, sizeof(info));
-  } else if(ioc->ioc_cmd == DL_STATS || ioc->ioc_cmd == NET_CTL){
-    // NET_CTL: only "card" (eth passes down what it does not know)
-    if(ioc->ioc_cmd == NET_CTL){
-      mblk_t *dp = mp->b_cont;
-      int n = dp ? msgdsize(dp) : 0;
-      if(n != 4 || !pullupmsg(dp, -1) || memcmp(dp->b_rptr, "card", 4) != 0){
-        strsetreason(q, "e1000: unknown control message (card)");
-        miocnak(q, mp, 0, EINVAL);
-        return;
-      }
-    }
+  } else if(ioc->ioc_cmd == NET_CTL){
+    // only "card" (eth passes down what it does not know)
+    netctl_request(q, mp, e1000_ctl, "e1000: unknown control message (card)");
+  } else if(ioc->ioc_cmd == DL_STATS){
     char *buf = kmalloc(STATS_MAX);
     if(buf == 0){
       miocnak(q, mp, 0, ENOMEM);

@@ -161,16 +161,9 @@ eth_do_link(queue_t *q, mblk_t *mp)
   release(&eth_lock);
 
   // Ask the card for its address; the answer comes up the lower side.
-  mblk_t *iocp = 0;
-  struct iocblk *ioc;
-  if((iocp = allocb(sizeof(*ioc), BPRI_MED)) != 0){
-    iocp->b_datap->db_type = M_IOCTL;
-    ioc = (struct iocblk *)iocp->b_wptr;
-    memset(ioc, 0, sizeof(*ioc));
-    ioc->ioc_cmd = DL_INFO;
-    iocp->b_wptr += sizeof(*ioc);
+  mblk_t *iocp = mkiocmsg(DL_INFO, 0, 0);
+  if(iocp)
     putnext(lb->l_qbot, iocp);
-  }
   miocack(q, mp, 0, i);
 }
 
@@ -200,16 +193,16 @@ eth_upper_ifindex(struct upper *u)
 // Bind (or unbind) an upper stream to an ethertype on an interface.
 // ifindex -1 means "the interface this stream already uses" (so that arp,
 // pushed on a stream bound for IPv4, can add ARP on the same card).
-// Returns 0 or an errno, with the reason set for I_ERRSTR.
+// Returns 0, or an errno with *why the reason for I_ERRSTR.
 static int
-eth_do_bind(queue_t *q, struct upper *u, int ifindex, uint32 type, int unbind)
+eth_do_bind(struct upper *u, int ifindex, uint32 type, int unbind, const char **why)
 {
   acquire(&eth_lock);
   if(ifindex == -1)
     ifindex = eth_upper_ifindex(u);
   if(ifindex < 0 || ifindex >= NIF || type < 0x0600 || type > 0xffff){
     release(&eth_lock);
-    strsetreason(q, "eth: bad interface or ethertype (types start at 0x0600)");
+    *why = "eth: bad interface or ethertype (types start at 0x0600)";
     return EINVAL;
   }
   int freeslot = -1, err = 0;
@@ -241,30 +234,57 @@ eth_do_bind(queue_t *q, struct upper *u, int ifindex, uint32 type, int unbind)
   }
   release(&eth_lock);
   if(err)
-    strsetreason(q, err == EBUSY ? "eth: that ethertype is bound by another stream" :
-                    err == ENOSPC ? "eth: binding table full" : "eth: not bound to that type");
+    *why = err == EBUSY ? "eth: that ethertype is bound by another stream" :
+           err == ENOSPC ? "eth: binding table full" : "eth: not bound to that type";
   return err;
 }
 
-// An interface named by number ("0") or by its link's mux id ("mux=5").
+// The interface whose link has mux id muxid, or -1 (netctl_parse_ifname).
 static int
-eth_parse_ifname(const char *s, uint32 *ifindex)
+eth_ifbymux(int muxid)
 {
-  uint32 v = 0;
-  int kind = netctl_parse_ifspec(s, &v);
-  if(kind <= 0){
-    *ifindex = v;
-    return kind;
-  }
   int found = -1;
   acquire(&eth_lock);
   for(int i = 0; i < NIF; i++)
-    if(ifs[i].used && ifs[i].muxid == (int)v)
+    if(ifs[i].used && ifs[i].muxid == muxid)
       found = i;
   release(&eth_lock);
-  *ifindex = found;
-  return found < 0 ? -1 : 0;
+  return found;
 }
+
+// "bind [IF] TYPE", "unbind [IF] TYPE"; IF: number or mux=ID
+static const char *
+eth_ctl_bind(struct netctl_req *r)
+{
+  uint32 ifindex = -1, type;
+  if((r->argc == 3 && netctl_parse_ifname(r->argv[1], eth_ifbymux, &ifindex) < 0) ||
+     netctl_parse_uint(r->argv[r->argc - 1], &type) < 0)
+    return "eth: usage: bind [IF] TYPE (IF: number or mux=ID)";
+  const char *why = 0;
+  r->err = eth_do_bind(r->q->q_ptr, (int)ifindex, type, r->argv[0][0] == 'u', &why);
+  return r->err ? why : 0;
+}
+
+static const char *
+eth_ctl_stats(struct netctl_req *r)
+{
+  char *buf = kmalloc(1200);
+  int bad = buf == 0 || netctl_reply(r, buf, eth_stats_text(buf, 1200)) < 0;
+  kmfree(buf);
+  if(bad){
+    r->err = ENOMEM;
+    return "";
+  }
+  return 0;
+}
+
+// What eth does not know goes down to the interface (eth_forward_down).
+static const struct netctl_cmd eth_ctl[] = {
+  { "bind", 2, 3, eth_ctl_bind, "eth: usage: bind [IF] TYPE (IF: number or mux=ID)" },
+  { "unbind", 2, 3, eth_ctl_bind, "eth: usage: unbind [IF] TYPE (IF: number or mux=ID)" },
+  { "stats", 1, 1, eth_ctl_stats, "eth: usage: stats" },
+  { 0 },
+};
 
 // Pass a control message eth does not know down to the stream's
 // interface: a tap or fault module pushed on the card stream answers it.
@@ -343,44 +363,19 @@ eth_ioctl(queue_t *q, mblk_t *mp)
       return;
     }
     memmove(&b, mp->b_cont->b_rptr, sizeof(b));
-    int err = eth_do_bind(q, u, b.ifindex, b.type, ioc->ioc_cmd == ETH_UNBIND);
-    if(err)
+    const char *why = 0;
+    int err = eth_do_bind(u, b.ifindex, b.type, ioc->ioc_cmd == ETH_UNBIND, &why);
+    if(err){
+      strsetreason(q, why);
       miocnak(q, mp, 0, err);
-    else
+    } else
       miocack(q, mp, 0, 0);
     return;
   }
-  case NET_CTL: {
-    // "bind [IF] TYPE", "unbind [IF] TYPE", "stats"; IF: number or mux=ID
-    char line[NETCTL_MAX], *argv[NETCTL_ARGS];
-    if(count <= 0 || count >= NETCTL_MAX || !pullupmsg(mp->b_cont, -1)){
-      miocnak(q, mp, 0, EINVAL);
-      return;
-    }
-    memmove(line, mp->b_cont->b_rptr, count);
-    line[count] = 0;
-    int argc = netctl_split(line, argv, NETCTL_ARGS);
-    uint32 ifindex = -1, type;
-    if(argc >= 2 && (strcmp(argv[0], "bind") == 0 || strcmp(argv[0], "unbind") == 0)){
-      if((argc == 3 && eth_parse_ifname(argv[1], &ifindex) < 0) || argc > 3 ||
-         netctl_parse_uint(argv[argc - 1], &type) < 0){
-        strsetreason(q, "eth: usage: bind [IF] TYPE (IF: number or mux=ID)");
-        miocnak(q, mp, 0, EINVAL);
-        return;
-      }
-      int err = eth_do_bind(q, u, (int)ifindex, type, argv[0][0] == 'u');
-      if(err)
-        miocnak(q, mp, 0, err);
-      else
-        miocack(q, mp, 0, 0);
-    } else if(argc == 1 && strcmp(argv[0], "stats") == 0){
-      char buf[1200];
-      netctl_answer(q, mp, buf, eth_stats_text(buf, sizeof(buf)));
-    } else {
+  case NET_CTL:
+    if(!netctl_request(q, mp, eth_ctl, 0))
       eth_forward_down(q, mp);
-    }
     return;
-  }
   case ETH_ADDR: {
     int ifindex = 0;
     if(count == sizeof(int) && pullupmsg(mp->b_cont, -1))
@@ -506,14 +501,14 @@ eth_send_frame(queue_t *q, mblk_t *mp)
   queue_t *lowq = f->lowq;
   uint8 src[ETH_ALEN];
   memmove(src, f->addr, ETH_ALEN);
-  release(&eth_lock);
-
-  // lowq is in another stream (the card's): claim it, so that it cannot
-  // be re-plumbed (a tap pushed, say) while the frame goes down.
-  if(!strclaim(lowq)){
-    acquire(&eth_lock);
+  // lowq is in another stream (the card's): claim it while eth_lock
+  // keeps the link, so that it can be neither unlinked and freed nor
+  // re-plumbed (a tap pushed, say) while the frame goes down.
+  int claimed = strclaim(lowq);
+  if(!claimed)
     f->st.drop_down++;
-    release(&eth_lock);
+  release(&eth_lock);
+  if(!claimed){
     qdrop(q, mp, "eth: interface being re-plumbed");
     return 1;
   }
@@ -676,29 +671,27 @@ eth_lrput(queue_t *q, mblk_t *mp)
   return 0;
 }
 
+// The write queue of binding i's upper stream, or 0. eth_lock held.
+static queue_t *
+eth_bound_wq(int i, void *unused)
+{
+  return binds[i].used ? WR(binds[i].up->rq) : 0;
+}
+
+static void
+eth_wake_upper(queue_t *wq, void *unused, int last)
+{
+  if(wq->q_first)
+    qenable(wq);
+}
+
 // The lower side drained: let upper streams waiting to send try again.
+// Each is claimed under eth_lock (mux_each_upper): one that closes
+// meanwhile is skipped, never touched after it is freed.
 static int
 eth_lwsrv(queue_t *q)
 {
-  queue_t *waiting[NBIND];
-  int n = 0;
-  acquire(&eth_lock);
-  for(int i = 0; i < NBIND; i++)
-    if(binds[i].used)
-      waiting[n++] = WR(binds[i].up->rq);
-  release(&eth_lock);
-  for(int i = 0; i < n; i++)
-    if(waiting[i]->q_first)
-      qenable(waiting[i]);
-  return 0;
-}
-
-// Nothing is put into these two queues directly (eth uses putnext past
-// them), but the framework may hand them flushes: pass them on.
-static int
-eth_passput(queue_t *q, mblk_t *mp)
-{
-  putnext(q, mp);
+  mux_each_upper(&eth_lock, NBIND, eth_bound_wq, eth_wake_upper, 0);
   return 0;
 }
 
@@ -718,7 +711,7 @@ static struct module_info eth_info = {
 };
 
 static struct qinit eth_rinit = {
-  .qi_putp = eth_passput, .qi_srvp = putnext_srv,
+  .qi_putp = putnext_put, .qi_srvp = putnext_srv,
   .qi_qopen = eth_open, .qi_qclose = eth_close, .qi_minfo = &eth_info,
 };
 static struct qinit eth_winit = {
@@ -728,7 +721,7 @@ static struct qinit eth_lrinit = {
   .qi_putp = eth_lrput, .qi_minfo = &eth_info,
 };
 static struct qinit eth_lwinit = {
-  .qi_putp = eth_passput, .qi_srvp = eth_lwsrv, .qi_minfo = &eth_info,
+  .qi_putp = putnext_put, .qi_srvp = eth_lwsrv, .qi_minfo = &eth_info,
 };
 
 static const struct streamtab eth_tab = {

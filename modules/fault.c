@@ -239,23 +239,16 @@ fault_parse_rule(char **argv, int argc, int i, struct rule *r)
   return 0;
 }
 
-static void
-fault_ctl(queue_t *q, mblk_t *mp)
+#define FAULT_USAGE "fault: usage: fault [up|down] drop|corrupt|dup|reorder P|every N; " \
+                    "fault [up|down] delay MS; fault seed N|reset|stats"
+
+// "fault [up|down|both] ..." (see the top of the file).
+static const char *
+fault_ctl(struct netctl_req *req)
 {
-  struct fault *f = q->q_ptr;
-  int count = mp->b_cont ? msgdsize(mp->b_cont) : 0;
-  char line[NETCTL_MAX], *argv[NETCTL_ARGS];
-  if(count <= 0 || count >= NETCTL_MAX || !pullupmsg(mp->b_cont, -1)){
-    putnext(q, mp);
-    return;
-  }
-  memmove(line, mp->b_cont->b_rptr, count);
-  line[count] = 0;
-  int argc = netctl_split(line, argv, NETCTL_ARGS);
-  if(argc < 1 || strcmp(argv[0], "fault") != 0){
-    putnext(q, mp);              // not ours: for a module further down
-    return;
-  }
+  struct fault *f = req->q->q_ptr;
+  char **argv = req->argv;
+  int argc = req->argc;
   int i = 1, lo = 0, hi = 1;
   if(i < argc && strcmp(argv[i], "up") == 0){ hi = 0; i++; }
   else if(i < argc && strcmp(argv[i], "down") == 0){ lo = 1; i++; }
@@ -278,18 +271,11 @@ fault_ctl(queue_t *q, mblk_t *mp)
   } else if(i < argc && strcmp(argv[i], "stats") == 0){
     release(&f->lock);
     char buf[400];
-    int n = fault_stats(f, buf, sizeof(buf));
-    mblk_t *dp = allocb(n, BPRI_MED);
-    if(dp == 0){
-      miocnak(q, mp, 0, ENOMEM);
-      return;
+    if(netctl_reply(req, buf, fault_stats(f, buf, sizeof(buf))) < 0){
+      req->err = ENOMEM;
+      return "";
     }
-    memmove(dp->b_wptr, buf, n);
-    dp->b_wptr += n;
-    freemsg(unlinkb(mp));
-    linkb(mp, dp);
-    miocack(q, mp, n, 0);
-    return;
+    return 0;
   } else {
     int which = -1;
     for(int k = 0; k < NFAULT && i < argc; k++)
@@ -305,24 +291,23 @@ fault_ctl(queue_t *q, mblk_t *mp)
       }
   }
   release(&f->lock);
-  if(err){
-    strsetreason(q, "fault: usage: fault [up|down] drop|corrupt|dup|reorder P|every N; "
-                    "fault [up|down] delay MS; fault seed N|reset|stats");
-    miocnak(q, mp, 0, err);
-  } else {
-    miocack(q, mp, 0, 0);
-  }
+  return err ? FAULT_USAGE : 0;
 }
+
+// Only "fault ..." is fault's; the rest is for a module further down.
+static const struct netctl_cmd fault_ctls[] = {
+  { "fault", 1, NETCTL_ARGS, fault_ctl, FAULT_USAGE },
+  { 0 },
+};
 
 static int
 fault_put(queue_t *q, mblk_t *mp, int down)
 {
   struct fault *f = q->q_ptr;
   if(down && DB_TYPE(mp) == M_IOCTL &&
-     ((struct iocblk *)mp->b_rptr)->ioc_cmd == NET_CTL){
-    fault_ctl(q, mp);
+     ((struct iocblk *)mp->b_rptr)->ioc_cmd == NET_CTL &&
+     netctl_request(q, mp, fault_ctls, 0))
     return 0;
-  }
   if(!fault_is_data(mp)){
     putnext(q, mp);
     return 0;
@@ -405,17 +390,6 @@ fault_open(queue_t *rq, int minor, int oflag, int sflag)
   return 0;
 }
 
-static void
-fault_free_list(mblk_t *mp)
-{
-  while(mp){
-    mblk_t *next = mp->b_next;
-    mp->b_next = mp->b_prev = 0;
-    freemsg(mp);
-    mp = next;
-  }
-}
-
 static int
 fault_close(queue_t *rq, int oflag)
 {
@@ -423,19 +397,11 @@ fault_close(queue_t *rq, int oflag)
   acquire(&f->lock);
   f->closing = 1;
   release(&f->lock);
-  for(;;){
-    acquire(&f->lock);
-    int id = f->timer;
-    f->timer = 0;
-    release(&f->lock);
-    if(id == 0)
-      break;
-    untimeout(id);
-  }
+  untimeout_rearming(&f->lock, &f->timer);   // fault_tick sees closing
   for(int d = 0; d < 2; d++){
     if(f->side[d].held)
       freemsg(f->side[d].held);
-    fault_free_list(f->side[d].delayed);
+    freemsglist(f->side[d].delayed);
   }
   kmfree(f);
   return 0;

@@ -38,7 +38,6 @@
 
 #define NIPIF   4
 #define NIPUP   32
-#define IP_TAG  0x69000000u      // ioc_id of ioctls ip itself sends down
 
 struct ipif {
   int used;
@@ -216,12 +215,14 @@ ip_output(mblk_t *payload, uint32 src, uint32 dst, int proto, int ttl, int tos, 
   if(src == 0)
     src = ifs[i].addr;
   uint16 id = next_id++;
+  // lowq belongs to the link's stream: claim it while ip_lock keeps the
+  // link, for the whole send, so it can be neither unlinked and freed nor
+  // re-plumbed (a tap pushed on it, say) meanwhile.
+  int claimed = self >= 0 || strclaim(lowq);
+  if(!claimed)
+    st.drop[D_LOWFULL]++;
   release(&ip_lock);
-
-  // lowq belongs to the link's stream: claim it for the whole send so it
-  // cannot be re-plumbed meanwhile (a tap pushed on it, say).
-  if(self < 0 && !strclaim(lowq)){
-    ip_count_drop(D_LOWFULL);
+  if(!claimed){
     freemsg(payload);
     return ENOBUFS;
   }
@@ -340,12 +341,32 @@ icmp_echo(mblk_t *pkt, int hlen)
   ip_output(pkt, ip_is_local(dst) && dst != IPV4_BROADCAST ? dst : 0, src, IPPROTO_ICMP, 0, 0, 0);
 }
 
-static void
-ip_deliver(queue_t *urq, mblk_t *mp)
+// A packet for the upper streams bound to proto (ip_input).
+struct ip_delivery {
+  int proto;
+  mblk_t *mp;                    // the packet; 0 once handed over
+};
+
+// The read queue of upper slot i if it is bound to d's protocol, or 0.
+// ip_lock held.
+static queue_t *
+ip_bound_rq(int i, void *arg)
 {
-  if(!strclaim(urq)){
-    ip_count_drop(D_UNBOUND);
-    freemsg(mp);
+  struct ip_delivery *d = arg;
+  return ups[i] && ups[i]->proto == d->proto ? ups[i]->rq : 0;
+}
+
+// One bound stream, claimed (mux_each_upper): the last gets the packet
+// itself, the others a copy.
+static void
+ip_deliver(queue_t *urq, void *arg, int last)
+{
+  struct ip_delivery *d = arg;
+  mblk_t *mp = last ? d->mp : dupmsg(d->mp);
+  if(last)
+    d->mp = 0;
+  if(mp == 0){
+    ip_count_drop(D_NOMEM);
     return;
   }
   if(canputnext(urq)){
@@ -357,7 +378,6 @@ ip_deliver(queue_t *urq, mblk_t *mp)
     ip_count_drop(D_UPFULL);
     freemsg(mp);
   }
-  strrelease(urq);
 }
 
 // Validate an incoming packet; deliver or answer it. Returns the drop
@@ -413,22 +433,17 @@ ip_input(mblk_t *mp)
     }
   }
 
-  // Find the bound stream(s). ICMP goes to every ICMP stream (each ping
-  // picks its own replies); other protocols have one owner.
-  queue_t *targets[NIPUP];
-  int nt = 0;
-  acquire(&ip_lock);
-  for(int i = 0; i < NIPUP; i++)
-    if(ups[i] && ups[i]->proto == proto)
-      targets[nt++] = ups[i]->rq;
-  release(&ip_lock);
+  // The bound stream(s). ICMP goes to every ICMP stream (each ping
+  // picks its own replies); other protocols have one owner. Each is
+  // claimed while ip_lock still holds its slot: a stream that closes
+  // meanwhile is skipped, never reached after it is freed.
+  struct ip_delivery d = { proto, mp };
+  int nt = mux_each_upper(&ip_lock, NIPUP, ip_bound_rq, ip_deliver, &d);
+  if(d.mp == 0)
+    return -1;
   if(nt == 0)
-    return D_UNBOUND;
-  for(int i = 0; i < nt; i++){
-    mblk_t *copy = (i == nt - 1) ? mp : dupmsg(mp);
-    if(copy)
-      ip_deliver(targets[i], copy);
-  }
+    return D_UNBOUND;            // the caller frees the packet
+  freemsg(d.mp);                 // the last bound stream closed meanwhile
   return -1;
 }
 
@@ -443,10 +458,12 @@ ip_lrput(queue_t *q, mblk_t *mp)
       qdrop(q, mp, "ip: short ioctl answer from the link");
       return 0;
     }
+    // Nothing but ip sends ioctls down a linked stream: every answer
+    // that comes up is to ip's own (ip_tell_link), and ends here.
     struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
-    if((ioc->ioc_id & 0xff000000u) == IP_TAG && t == M_IOCNAK)
+    if(t == M_IOCNAK)
       printf("ip: link refused configuration (error %d)\n", ioc->ioc_error);
-    freemsg(mp);               // answers to ip's own ioctls end here
+    freemsg(mp);
     return 0;
   }
   if(t != M_DATA){
@@ -466,20 +483,26 @@ ip_lrput(queue_t *q, mblk_t *mp)
   return 0;
 }
 
-// The link drained: wake upper streams that wait to send.
+// The write queue of upper slot i, or 0. ip_lock held.
+static queue_t *
+ip_upper_wq(int i, void *unused)
+{
+  return ups[i] ? WR(ups[i]->rq) : 0;
+}
+
+static void
+ip_wake_upper(queue_t *wq, void *unused, int last)
+{
+  if(wq->q_first)
+    qenable(wq);
+}
+
+// The link drained: wake upper streams that wait to send (each claimed
+// under ip_lock, so one that closes meanwhile is skipped).
 static int
 ip_lwsrv(queue_t *q)
 {
-  queue_t *w[NIPUP];
-  int n = 0;
-  acquire(&ip_lock);
-  for(int i = 0; i < NIPUP; i++)
-    if(ups[i])
-      w[n++] = WR(ups[i]->rq);
-  release(&ip_lock);
-  for(int i = 0; i < n; i++)
-    if(w[i]->q_first)
-      qenable(w[i]);
+  mux_each_upper(&ip_lock, NIPUP, ip_upper_wq, ip_wake_upper, 0);
   return 0;
 }
 
@@ -571,171 +594,161 @@ ip_show(char *buf, int n)
 }
 
 // Tell the link below an interface its address (arp answers for it).
+// lowq is claimed by the caller.
 static void
 ip_tell_link(queue_t *lowq, uint32 addr)
 {
   char text[32], a[16];
   int len = snprintf(text, sizeof(text), "addr %s", netctl_fmt_ipv4(a, addr));
-  mblk_t *mp = allocb(sizeof(struct iocblk), BPRI_MED);
-  mblk_t *dp = allocb(len, BPRI_MED);
-  if(mp == 0 || dp == 0){
-    if(mp) freeb(mp);
-    if(dp) freeb(dp);
-    return;
-  }
-  mp->b_datap->db_type = M_IOCTL;
-  struct iocblk *ioc = (struct iocblk *)mp->b_wptr;
-  memset(ioc, 0, sizeof(*ioc));
-  ioc->ioc_cmd = NET_CTL;
-  ioc->ioc_id = IP_TAG | (addr & 0xffffff);
-  ioc->ioc_count = len;
-  mp->b_wptr += sizeof(*ioc);
-  memmove(dp->b_wptr, text, len);
-  dp->b_wptr += len;
-  linkb(mp, dp);
-  if(strclaim(lowq)){
+  mblk_t *mp = mkiocmsg(NET_CTL, text, len);
+  if(mp)
     putnext(lowq, mp);
-    strrelease(lowq);
-  } else {
-    freemsg(mp);
-  }
 }
 
-// An interface named by number ("0") or by the mux id its link got
-// ("mux=5", what I_PLINK returned).
+// The interface whose link has mux id muxid, or -1 (netctl_parse_ifname).
 static int
-ip_parse_ifname(const char *s, uint32 *ifindex)
+ip_ifbymux(int muxid)
 {
-  uint32 v = 0;
-  int kind = netctl_parse_ifspec(s, &v);
-  if(kind <= 0){
-    *ifindex = v;
-    return kind;
-  }
   int found = -1;
   acquire(&ip_lock);
   for(int i = 0; i < NIPIF; i++)
-    if(ifs[i].used && ifs[i].muxid == (int)v)
+    if(ifs[i].used && ifs[i].muxid == muxid)
       found = i;
   release(&ip_lock);
-  *ifindex = found;
-  return found < 0 ? -1 : 0;
+  return found;
 }
 
-static void
-ip_ctl(queue_t *q, mblk_t *mp)
+#define IP_ADDR_USAGE "ip: usage: addr IF A.B.C.D/LEN (IF: number or mux=ID)"
+#define IP_ROUTE_USAGE "ip: usage: route default GW | route del default"
+
+static const char *
+ip_ctl_addr(struct netctl_req *r)
 {
-  struct ipup *u = q->q_ptr;
-  int count = mp->b_cont ? msgdsize(mp->b_cont) : 0;
-  char line[NETCTL_MAX], *argv[NETCTL_ARGS];
-  if(count <= 0 || count >= NETCTL_MAX || !pullupmsg(mp->b_cont, -1)){
-    miocnak(q, mp, 0, EINVAL);
-    return;
-  }
-  memmove(line, mp->b_cont->b_rptr, count);
-  line[count] = 0;
-  int argc = netctl_split(line, argv, NETCTL_ARGS);
   uint32 v, addr;
   int plen;
-
-  if(argc == 3 && strcmp(argv[0], "addr") == 0){
-    if(ip_parse_ifname(argv[1], &v) < 0 || v >= NIPIF ||
-       netctl_parse_ipv4_prefix(argv[2], &addr, &plen) < 0 || addr == 0){
-      strsetreason(q, "ip: usage: addr IF A.B.C.D/LEN (IF: number or mux=ID)");
-      miocnak(q, mp, 0, EINVAL);
-      return;
-    }
-    acquire(&ip_lock);
-    if(!ifs[v].used){
-      release(&ip_lock);
-      strsetreason(q, "ip: no link with that interface number (link one first)");
-      miocnak(q, mp, 0, ENXIO);
-      return;
-    }
-    ifs[v].addr = addr;
-    ifs[v].plen = plen;
-    queue_t *lowq = ifs[v].lowq;
+  if(netctl_parse_ifname(r->argv[1], ip_ifbymux, &v) < 0 || v >= NIPIF ||
+     netctl_parse_ipv4_prefix(r->argv[2], &addr, &plen) < 0 || addr == 0)
+    return IP_ADDR_USAGE;
+  acquire(&ip_lock);
+  if(!ifs[v].used){
     release(&ip_lock);
-    ip_tell_link(lowq, addr);
-    miocack(q, mp, 0, 0);
-  } else if(argc >= 2 && strcmp(argv[0], "route") == 0){
-    if(argc == 3 && strcmp(argv[1], "default") == 0 && netctl_parse_ipv4(argv[2], &addr) == 0){
-      acquire(&ip_lock);
-      gateway = addr;
-      release(&ip_lock);
-      miocack(q, mp, 0, 0);
-    } else if(argc == 3 && strcmp(argv[1], "del") == 0 && strcmp(argv[2], "default") == 0){
-      acquire(&ip_lock);
-      gateway = 0;
-      release(&ip_lock);
-      miocack(q, mp, 0, 0);
-    } else {
-      strsetreason(q, "ip: usage: route default GW | route del default");
-      miocnak(q, mp, 0, EINVAL);
-    }
-  } else if(argc == 2 && strcmp(argv[0], "proto") == 0){
-    if(netctl_parse_uint(argv[1], &v) < 0 || v == 0 || v > 255){
-      strsetreason(q, "ip: usage: proto N (1..255)");
-      miocnak(q, mp, 0, EINVAL);
-      return;
-    }
-    acquire(&ip_lock);
-    int busy = 0;
-    if(v != IPPROTO_ICMP)
-      for(int i = 0; i < NIPUP; i++)
-        if(ups[i] && ups[i] != u && ups[i]->proto == (int)v)
-          busy = 1;
-    if(!busy)
-      u->proto = v;
-    release(&ip_lock);
-    if(busy){
-      strsetreason(q, "ip: another stream has bound that protocol");
-      miocnak(q, mp, 0, EADDRINUSE);
-    } else {
-      miocack(q, mp, 0, 0);
-    }
-  } else if(argc == 2 && strcmp(argv[0], "connect") == 0){
-    if(netctl_parse_ipv4(argv[1], &addr) < 0){
-      strsetreason(q, "ip: usage: connect A.B.C.D");
-      miocnak(q, mp, 0, EINVAL);
-      return;
-    }
-    uint32 nh;
-    acquire(&ip_lock);
-    int ok = ip_route(addr, &nh) >= 0;
-    if(ok)
-      u->peer = addr;
-    release(&ip_lock);
-    if(ok)
-      miocack(q, mp, 0, 0);
-    else {
-      strsetreason(q, "ip: no route to that address");
-      miocnak(q, mp, 0, EHOSTUNREACH);
-    }
-  } else if(argc == 1 && strcmp(argv[0], "addrs") == 0){
-    // one "A.B.C.D/LEN" line per configured interface (tcp asks this)
-    char buf[NIPIF * 24], a[16];
-    int n = 0;
-    acquire(&ip_lock);
-    for(int i = 0; i < NIPIF; i++)
-      if(ifs[i].used && ifs[i].addr)
-        n += snprintf(buf + n, sizeof(buf) - n, "%s/%d\n", netctl_fmt_ipv4(a, ifs[i].addr), ifs[i].plen);
-    release(&ip_lock);
-    netctl_answer(q, mp, buf, n);
-  } else if(argc == 1 && strcmp(argv[0], "show") == 0){
-    char *buf = kmalloc(2048);
-    if(buf == 0){
-      miocnak(q, mp, 0, ENOMEM);
-      return;
-    }
-    int n = ip_show(buf, 2048);
-    netctl_answer(q, mp, buf, n);
-    kmfree(buf);
-  } else {
-    strsetreason(q, "ip: unknown control message (addr, route, proto, connect, addrs, show)");
-    miocnak(q, mp, 0, EINVAL);
+    r->err = ENXIO;
+    return "ip: no link with that interface number (link one first)";
   }
+  ifs[v].addr = addr;
+  ifs[v].plen = plen;
+  // claimed while ip_lock keeps the link: it cannot go away meanwhile
+  queue_t *lowq = ifs[v].lowq;
+  int claimed = strclaim(lowq);
+  release(&ip_lock);
+  if(claimed){
+    ip_tell_link(lowq, addr);
+    strrelease(lowq);
+  }
+  return 0;
 }
+
+static const char *
+ip_ctl_route(struct netctl_req *r)
+{
+  uint32 addr;
+  if(strcmp(r->argv[1], "default") == 0 && netctl_parse_ipv4(r->argv[2], &addr) == 0){
+    acquire(&ip_lock);
+    gateway = addr;
+    release(&ip_lock);
+    return 0;
+  }
+  if(strcmp(r->argv[1], "del") == 0 && strcmp(r->argv[2], "default") == 0){
+    acquire(&ip_lock);
+    gateway = 0;
+    release(&ip_lock);
+    return 0;
+  }
+  return IP_ROUTE_USAGE;
+}
+
+static const char *
+ip_ctl_proto(struct netctl_req *r)
+{
+  struct ipup *u = r->q->q_ptr;
+  uint32 v;
+  if(netctl_parse_uint(r->argv[1], &v) < 0 || v == 0 || v > 255)
+    return "ip: usage: proto N (1..255)";
+  acquire(&ip_lock);
+  int busy = 0;
+  if(v != IPPROTO_ICMP)
+    for(int i = 0; i < NIPUP; i++)
+      if(ups[i] && ups[i] != u && ups[i]->proto == (int)v)
+        busy = 1;
+  if(!busy)
+    u->proto = v;
+  release(&ip_lock);
+  if(busy){
+    r->err = EADDRINUSE;
+    return "ip: another stream has bound that protocol";
+  }
+  return 0;
+}
+
+static const char *
+ip_ctl_connect(struct netctl_req *r)
+{
+  struct ipup *u = r->q->q_ptr;
+  uint32 addr, nh;
+  if(netctl_parse_ipv4(r->argv[1], &addr) < 0)
+    return "ip: usage: connect A.B.C.D";
+  acquire(&ip_lock);
+  int ok = ip_route(addr, &nh) >= 0;
+  if(ok)
+    u->peer = addr;
+  release(&ip_lock);
+  if(!ok){
+    r->err = EHOSTUNREACH;
+    return "ip: no route to that address";
+  }
+  return 0;
+}
+
+// one "A.B.C.D/LEN" line per configured interface (tcp asks this)
+static const char *
+ip_ctl_addrs(struct netctl_req *r)
+{
+  char buf[NIPIF * 24], a[16];
+  int n = 0;
+  acquire(&ip_lock);
+  for(int i = 0; i < NIPIF; i++)
+    if(ifs[i].used && ifs[i].addr)
+      n += snprintf(buf + n, sizeof(buf) - n, "%s/%d\n", netctl_fmt_ipv4(a, ifs[i].addr), ifs[i].plen);
+  release(&ip_lock);
+  if(netctl_reply(r, buf, n) < 0){
+    r->err = ENOMEM;
+    return "";
+  }
+  return 0;
+}
+
+static const char *
+ip_ctl_show(struct netctl_req *r)
+{
+  char *buf = kmalloc(2048);
+  int bad = buf == 0 || netctl_reply(r, buf, ip_show(buf, 2048)) < 0;
+  kmfree(buf);
+  if(bad){
+    r->err = ENOMEM;
+    return "";
+  }
+  return 0;
+}
+
+static const struct netctl_cmd ip_ctl[] = {
+  { "addr", 3, 3, ip_ctl_addr, IP_ADDR_USAGE },
+  { "route", 3, 3, ip_ctl_route, IP_ROUTE_USAGE },
+  { "proto", 2, 2, ip_ctl_proto, "ip: usage: proto N (1..255)" },
+  { "connect", 2, 2, ip_ctl_connect, "ip: usage: connect A.B.C.D" },
+  { "addrs", 1, 1, ip_ctl_addrs, "ip: usage: addrs" },
+  { "show", 1, 1, ip_ctl_show, "ip: usage: show" },
+  { 0 },
+};
 
 static void
 ip_link(queue_t *q, mblk_t *mp, int on)
@@ -784,7 +797,8 @@ ip_wput(queue_t *q, mblk_t *mp)
     else if(ioc->ioc_cmd == I_UNLINK || ioc->ioc_cmd == I_PUNLINK)
       ip_link(q, mp, 0);
     else if(ioc->ioc_cmd == NET_CTL)
-      ip_ctl(q, mp);
+      netctl_request(q, mp, ip_ctl, "ip: unknown control message "
+                     "(addr, route, proto, connect, addrs, show)");
     else
       miocnak(q, mp, 0, EINVAL);
     return 0;
@@ -811,13 +825,6 @@ ip_wsrv(queue_t *q)
   return 0;
 }
 
-static int
-ip_passput(queue_t *q, mblk_t *mp)
-{
-  putnext(q, mp);
-  return 0;
-}
-
 static void
 ip_init(int major)
 {
@@ -835,7 +842,7 @@ static struct module_info ip_info = {
 };
 
 static struct qinit ip_rinit = {
-  .qi_putp = ip_passput, .qi_srvp = putnext_srv,
+  .qi_putp = putnext_put, .qi_srvp = putnext_srv,
   .qi_qopen = ip_open, .qi_qclose = ip_close, .qi_minfo = &ip_info,
 };
 static struct qinit ip_winit = {
@@ -845,7 +852,7 @@ static struct qinit ip_lrinit = {
   .qi_putp = ip_lrput, .qi_minfo = &ip_info,
 };
 static struct qinit ip_lwinit = {
-  .qi_putp = ip_passput, .qi_srvp = ip_lwsrv, .qi_minfo = &ip_info,
+  .qi_putp = putnext_put, .qi_srvp = ip_lwsrv, .qi_minfo = &ip_info,
 };
 
 static const struct streamtab ip_tab = {

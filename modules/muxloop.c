@@ -150,13 +150,6 @@ muxloop_uwput(queue_t *q, mblk_t *mp)
   return 0;
 }
 
-static int
-muxloop_urput(queue_t *q, mblk_t *mp)
-{
-  putnext(q, mp);
-  return 0;
-}
-
 // Lower read side (runs as the lower stream's head): send up.
 static int
 muxloop_lrput(queue_t *q, mblk_t *mp)
@@ -195,13 +188,6 @@ muxloop_lrput(queue_t *q, mblk_t *mp)
   return 0;
 }
 
-static int
-muxloop_lwput(queue_t *q, mblk_t *mp)
-{
-  putnext(q, mp);
-  return 0;
-}
-
 // An upper stream closes: forget it as a destination.
 static int
 muxloop_close(queue_t *rq, int oflag)
@@ -221,12 +207,12 @@ muxloop_open(queue_t *rq, int minor, int oflag, int sflag)
 }
 
 static struct qinit muxloop_urinit = {
-  .qi_putp = muxloop_urput, .qi_qopen = muxloop_open, .qi_qclose = muxloop_close,
+  .qi_putp = putnext_put, .qi_qopen = muxloop_open, .qi_qclose = muxloop_close,
   .qi_minfo = &muxloop_info,
 };
 static struct qinit muxloop_uwinit = { .qi_putp = muxloop_uwput, .qi_minfo = &muxloop_info };
 static struct qinit muxloop_lrinit = { .qi_putp = muxloop_lrput, .qi_minfo = &muxloop_low_info };
-static struct qinit muxloop_lwinit = { .qi_putp = muxloop_lwput, .qi_minfo = &muxloop_low_info };
+static struct qinit muxloop_lwinit = { .qi_putp = putnext_put, .qi_minfo = &muxloop_low_info };
 static const char *const muxloop_devices[] = { "muxloop", 0 };
 
 static struct streamtab muxloop_tab = {

@@ -159,3 +159,101 @@ netctl_answer(queue_t *q, mblk_t *mp, const void *data, int len)
   linkb(mp, dp);
   miocack(q, mp, len, 0);
 }
+
+int
+netctl_parse_ifname(const char *s, int (*bymux)(int muxid), uint32 *ifindex)
+{
+  uint32 v = 0;
+  int kind = netctl_parse_ifspec(s, &v);
+  if(kind < 0)
+    return -1;
+  if(kind == 0){
+    *ifindex = v;
+    return 0;
+  }
+  int i = v > 0x7fffffff ? -1 : bymux((int)v);
+  if(i < 0)
+    return -1;
+  *ifindex = i;
+  return 0;
+}
+
+int
+netctl_reply(struct netctl_req *r, const void *data, int len)
+{
+  mblk_t *dp = allocb(len > 0 ? len : 1, BPRI_MED);
+  if(dp == 0)
+    return -1;
+  if(len > 0){
+    memmove(dp->b_wptr, data, len);
+    dp->b_wptr += len;
+  }
+  freemsg(r->ans);
+  r->ans = dp;
+  return 0;
+}
+
+// The request's text as words in r; 0, or -1 when it is empty, too long
+// or has too many words.
+static int
+netctl_words(struct netctl_req *r)
+{
+  mblk_t *mp = r->mp;
+  int count = mp->b_cont ? msgdsize(mp->b_cont) : 0;
+  if(count <= 0 || count >= NETCTL_MAX || !pullupmsg(mp->b_cont, -1))
+    return -1;
+  memmove(r->line, mp->b_cont->b_rptr, count);
+  r->line[count] = 0;
+  r->argc = netctl_split(r->line, r->argv, NETCTL_ARGS);
+  return r->argc > 0 ? 0 : -1;
+}
+
+int
+netctl_request(queue_t *q, mblk_t *mp, const struct netctl_cmd *tab, const char *unknown)
+{
+  struct netctl_req *r = kmalloc(sizeof(*r));   // too big for a kernel stack
+  if(r == 0){
+    miocnak(q, mp, 0, ENOMEM);
+    return 1;
+  }
+  memset(r, 0, sizeof(*r));
+  r->q = q;
+  r->mp = mp;
+  r->err = EINVAL;
+  const struct netctl_cmd *c = 0;
+  if(netctl_words(r) == 0){
+    for(c = tab; c->name && strcmp(c->name, r->argv[0]) != 0; c++)
+      ;
+    if(c->name == 0 && c->fn == 0)
+      c = 0;
+  }
+  if(c == 0 && unknown == 0){
+    kmfree(r);
+    return 0;                 // someone else's: the caller passes it on
+  }
+  const char *why;
+  if(c == 0)
+    why = unknown;
+  else if(c->name && (r->argc < c->minargc || r->argc > c->maxargc))
+    why = c->usage ? c->usage : "";
+  else
+    why = c->fn(r);
+  if(r->mp){
+    if(why){
+      if(why[0])
+        strsetreason(q, why);
+      miocnak(q, r->mp, 0, r->err);
+    } else if(r->ans){
+      if(r->mp->b_cont)
+        freemsg(unlinkb(r->mp));
+      linkb(r->mp, r->ans);
+      r->ans = 0;
+      miocack(q, r->mp, msgdsize(r->mp->b_cont), 0);
+    } else {
+      miocack(q, r->mp, 0, 0);
+    }
+  }
+  freemsg(r->ans);
+  kmfree(r);
+  return 1;
+}

@@ -10,17 +10,10 @@ static struct module_info null_info = {
   .mi_minpsz = 0, .mi_maxpsz = INFPSZ, .mi_hiwat = 16384, .mi_lowat = 4096,
 };
 
-// With no queue of its own, a flush has nothing to do here either: it is
-// passed on like everything else.
-static int
-null_put(queue_t *q, mblk_t *mp)
-{
-  putnext(q, mp);
-  return 0;
-}
-
-static struct qinit null_rinit = { .qi_putp = null_put, .qi_minfo = &null_info };
-static struct qinit null_winit = { .qi_putp = null_put, .qi_minfo = &null_info };
+// Every message, a flush too, passes on unchanged: the framework's
+// pass-through put procedure is all of it.
+static struct qinit null_rinit = { .qi_putp = putnext_put, .qi_minfo = &null_info };
+static struct qinit null_winit = { .qi_putp = putnext_put, .qi_minfo = &null_info };
 
 static struct streamtab null_tab = {
   .st_rdinit = &null_rinit,

@@ -139,19 +139,16 @@ tap_record(struct tap *t, mblk_t *mp, int down)
   pollwakeup();
 }
 
-static int
-tap_ctl(queue_t *q, mblk_t *mp)
+#define TAP_USAGE "tap: usage: tap linktype ether|raw; tap dir up|down|both; " \
+                  "tap buffer BYTES (64..524288); tap show"
+
+// "tap ..." (see the top of the file); every form answers with the counts.
+static const char *
+tap_ctl(struct netctl_req *r)
 {
-  struct tap *t = q->q_ptr;
-  int count = mp->b_cont ? msgdsize(mp->b_cont) : 0;
-  char line[NETCTL_MAX], *argv[NETCTL_ARGS];
-  if(count <= 0 || count >= NETCTL_MAX || !pullupmsg(mp->b_cont, -1))
-    return 0;
-  memmove(line, mp->b_cont->b_rptr, count);
-  line[count] = 0;
-  int argc = netctl_split(line, argv, NETCTL_ARGS);
-  if(argc < 1 || strcmp(argv[0], "tap") != 0)
-    return 0;
+  struct tap *t = r->q->q_ptr;
+  char **argv = r->argv;
+  int argc = r->argc;
   int ok = 1;
   uint32 v;
   acquire(&t->lock);
@@ -174,24 +171,20 @@ tap_ctl(queue_t *q, mblk_t *mp)
   int n = snprintf(buf, sizeof(buf), "tap %d captured %lu dropped %lu waiting %lu\n",
                    t->slot, t->captured, t->dropped, t->bytes);
   release(&t->lock);
-  if(!ok){
-    strsetreason(q, "tap: usage: tap linktype ether|raw; tap dir up|down|both; "
-                    "tap buffer BYTES (64..524288); tap show");
-    miocnak(q, mp, 0, EINVAL);
-    return 1;
+  if(!ok)
+    return TAP_USAGE;
+  if(netctl_reply(r, buf, n) < 0){
+    r->err = ENOMEM;
+    return "";
   }
-  mblk_t *dp = allocb(n, BPRI_MED);
-  if(dp == 0){
-    miocnak(q, mp, 0, ENOMEM);
-    return 1;
-  }
-  memmove(dp->b_wptr, buf, n);
-  dp->b_wptr += n;
-  freemsg(unlinkb(mp));
-  linkb(mp, dp);
-  miocack(q, mp, n, 0);
-  return 1;
+  return 0;
 }
+
+// Only "tap ..." is tap's; the rest goes on down.
+static const struct netctl_cmd tap_ctls[] = {
+  { "tap", 1, NETCTL_ARGS, tap_ctl, TAP_USAGE },
+  { 0 },
+};
 
 static int
 tap_rput(queue_t *q, mblk_t *mp)
@@ -206,7 +199,7 @@ static int
 tap_wput(queue_t *q, mblk_t *mp)
 {
   if(DB_TYPE(mp) == M_IOCTL && ((struct iocblk *)mp->b_rptr)->ioc_cmd == NET_CTL &&
-     tap_ctl(q, mp))
+     netctl_request(q, mp, tap_ctls, 0))
     return 0;
   if(DB_TYPE(mp) == M_DATA || DB_TYPE(mp) == M_PROTO)
     tap_record(q->q_ptr, mp, 1);
@@ -224,8 +217,7 @@ tap_open(queue_t *rq, int minor, int oflag, int sflag)
     // a slot is free once popped and drained of readers and records
     if(!taps[i].used && taps[i].readers == 0){
       t = &taps[i];
-      mblk_t *mp = t->first;
-      while(mp){ mblk_t *n = mp->b_next; freemsg(mp); mp = n; }
+      freemsglist(t->first);
       int slot = t->slot;
       memset(&t->first, 0, sizeof(*t) - ((char *)&t->first - (char *)t));
       t->slot = slot;

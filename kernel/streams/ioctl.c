@@ -13,9 +13,24 @@
 #include "streams/stream.h"
 #include "streams/strsubr.h"
 
+// The one source of ioc_ids: the stream head's ioctls and the M_IOCTLs
+// modules send of their own (mkiocmsg) draw from it, so an answer's id
+// names one request only and a module can tell its own answers by the id
+// it kept. 0 is never given out (it means "no ioctl in progress").
 static uint nextiocid;
 
-// A new M_IOCTL message: the iocblk, then len bytes of data in b_cont.
+static uint
+st_iocid(void)
+{
+  uint id = __atomic_add_fetch(&nextiocid, 1, __ATOMIC_RELAXED);
+  if(id == 0)
+    id = __atomic_add_fetch(&nextiocid, 1, __ATOMIC_RELAXED);
+  return id;
+}
+
+// A new M_IOCTL message: the iocblk with a fresh ioc_id, then len bytes
+// of data in b_cont: a copy of data, or for the caller to fill in when
+// data is 0. Returns 0 when memory is out.
 mblk_t *
 mkiocmsg(int cmd, const void *data, int len)
 {
@@ -27,6 +42,7 @@ mkiocmsg(int cmd, const void *data, int len)
   memset(ioc, 0, sizeof(*ioc));
   ioc->ioc_cmd = cmd;
   ioc->ioc_count = len;
+  ioc->ioc_id = st_iocid();
   mp->b_wptr += sizeof(*ioc);
   if(len > 0){
     if((mp->b_cont = allocb(len, BPRI_HI)) == 0){
@@ -80,9 +96,7 @@ strdoioctl(struct stdata *sd, mblk_t *mp, uint64 timeout_ms, int flags, mblk_t *
     return err;
   }
   sd->sd_flag |= STIOCBUSY;
-  uint id = __atomic_add_fetch(&nextiocid, 1, __ATOMIC_RELAXED);
-  if(id == 0)
-    id = __atomic_add_fetch(&nextiocid, 1, __ATOMIC_RELAXED);
+  uint id = st_iocid();      // fresh: a retried message is a new request
   ((struct iocblk *)mp->b_rptr)->ioc_id = id;
   sd->sd_iocid = id;
   sd->sd_iocans = 0;

@@ -344,3 +344,16 @@ mkctlmsg(int type, const void *data, int len)
   DB_TYPE(mp) = type;
   return mp;
 }
+
+// A list of messages linked by b_next (a module's own hold list): each is
+// taken off the list, so freemsg sees it on none, and freed.
+void
+freemsglist(mblk_t *mp)
+{
+  while(mp){
+    mblk_t *next = mp->b_next;
+    mp->b_next = mp->b_prev = 0;
+    freemsg(mp);
+    mp = next;
+  }
+}

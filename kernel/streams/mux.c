@@ -120,12 +120,7 @@ unhook(struct stdata *lower)
     mblk_t *held = q->q_held;
     q->q_held = q->q_heldlast = 0;
     release(&q->q_lock);
-    while(held){
-      mblk_t *next = held->b_next;
-      held->b_next = 0;
-      freemsg(held);
-      held = next;
-    }
+    freemsglist(held);
     flushq(q, FLUSHALL);
   }
   acquire(&lower->sd_lock);
@@ -397,4 +392,40 @@ mux_list(void (*fn)(struct stlink *l, void *arg), void *arg)
   for(struct stlink *l = links; l; l = l->l_next)
     fn(l, arg);
   release(&mux_lock);
+}
+
+// ---------------------------------------------------------------- module help
+
+#define MUX_BATCH 16   // streams claimed at once (no allocation, bounded stack)
+
+int
+mux_each_upper(struct spinlock *lk, int nslot, queue_t *(*slot)(int i, void *arg),
+               void (*fn)(queue_t *q, void *arg, int last), void *arg)
+{
+  queue_t *got[MUX_BATCH];
+  int seen = 0, i = 0;
+  while(i < nslot){
+    int n = 0, more = 0;
+    acquire(lk);
+    for(; i < nslot; i++){
+      queue_t *q = slot(i, arg);
+      if(q == 0)
+        continue;
+      if(n == MUX_BATCH){
+        more = 1;            // one is left for the next batch
+        break;
+      }
+      // lk keeps the entry, so the stream is not freed yet; strclaim
+      // fails once it has begun to close.
+      if(strclaim(q))
+        got[n++] = q;
+    }
+    release(lk);
+    for(int k = 0; k < n; k++){
+      fn(got[k], arg, !more && k == n - 1);
+      strrelease(got[k]);
+    }
+    seen += n;
+  }
+  return seen;
 }

@@ -431,3 +431,10 @@ putnext_srv(queue_t *q)
   }
   return 0;
 }
+
+int
+putnext_put(queue_t *q, mblk_t *mp)
+{
+  putnext(q, mp);
+  return 0;
+}

@@ -226,6 +226,7 @@ mblk_t *unlinkb(mblk_t *mp);                // detach and return mp->b_cont
 mblk_t *prependb(mblk_t *mp, int len);      // len writable bytes in front (see msg.c)
 int     mwritable(mblk_t *bp);              // 1 if this block's data is not shared
 mblk_t *mkctlmsg(int type, const void *data, int len); // small control message
+void    freemsglist(mblk_t *mp);            // every message of a b_next list
 
 // queue.c: queues, flow control, passing messages
 int  putq(queue_t *q, mblk_t *mp);          // queue for the service procedure
@@ -254,6 +255,10 @@ const char *qname(queue_t *q);              // the module's name
 // A service procedure that just passes its queue on, as far as flow
 // control lets it: use it as qi_srvp where a queue has nothing else to do.
 int putnext_srv(queue_t *q);
+// A put procedure that just passes every message on: qi_putp of a queue
+// that is there for the plumbing (a multiplexor's lower write side, a
+// driver's read side whose messages are sent with putnext past it).
+int putnext_put(queue_t *q, mblk_t *mp);
 
 // What every driver does with an M_FLUSH on its write side: flush the
 // queues it names, and turn the read half around, back up the stream.
@@ -262,6 +267,12 @@ void drv_flush(queue_t *wq, mblk_t *mp);
 // ioctl answers (stream head matches them by ioc_id)
 void miocack(queue_t *q, mblk_t *mp, int count, long rval);
 void miocnak(queue_t *q, mblk_t *mp, int count, int error);
+// An M_IOCTL of a module's own (to send down, e.g. to ask the driver for
+// its address): len bytes of data copied from data (or left for the
+// caller to fill when data is 0). Its ioc_id comes from the counter the
+// stream head uses, so it never equals another request's: keep it to
+// know the answer. 0 when memory is out.
+mblk_t *mkiocmsg(int cmd, const void *data, int len);
 
 // Cross-stream puts (multiplexors): a put into a queue of *another*
 // stream must be bracketed by strclaim/strrelease so that stream cannot
@@ -269,6 +280,25 @@ void miocnak(queue_t *q, mblk_t *mp, int count, int error);
 // when the stream is being plumbed or closed (then drop the message).
 int  strclaim(queue_t *q);
 void strrelease(queue_t *q);
+
+// Every bound upper stream of a multiplexor, safely: under lk (the
+// module's lock that guards its table of upper streams), slot(i, arg)
+// gives the i-th entry's queue (0 for an empty one, i < nslot), and each
+// is claimed before lk is let go – a stream in the table cannot have been
+// freed yet, and once claimed it is not freed until fn returns. fn(q,
+// arg, last) then runs with no lock held; last says no stream follows
+// (so a caller may hand over its original message instead of a copy;
+// when no call says last – none bound, or the one that would follow
+// closed meanwhile – the original is still the caller's). Streams that
+// are closing or being plumbed are skipped. Returns how many fn saw.
+int mux_each_upper(struct spinlock *lk, int nslot, queue_t *(*slot)(int i, void *arg),
+                   void (*fn)(queue_t *q, void *arg, int last), void *arg);
+
+// Stop a callout that re-arms itself (SVR4 timeout/untimeout): *idp is
+// its id, kept under lk, and the callout must not re-arm once the module
+// has said so (a closing flag under lk). Cancels until no id is left, so
+// after it returns the function neither runs nor is pending.
+void untimeout_rearming(struct spinlock *lk, int *idp);
 
 // A module tells why it refused something (open, ioctl); I_ERRSTR shows it.
 void strsetreason(queue_t *q, const char *why);

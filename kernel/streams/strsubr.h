@@ -130,7 +130,6 @@ extern struct qinit strhead_rinit, strhead_winit;
 // ioctl.c
 int  strioctl(struct stdata *sd, struct file *f, int cmd, uint64 arg);
 int  strdoioctl(struct stdata *sd, mblk_t *mp, uint64 timeout_ms, int intr, mblk_t **ansp);
-mblk_t *mkiocmsg(int cmd, const void *data, int len);
 int  strgstats(uint64 uarg);                  // I_GSTATS
 #define IOC_INTR   1   // strdoioctl: a kill ends the wait with -EINTR
 #define IOC_IGNERR 2   // strdoioctl: send even after M_ERROR/M_HANGUP

@@ -56,12 +56,20 @@ fish_ctl_text(char *buf, int n)
   return off < n ? off : n - 1;
 }
 
-// A settings command ("wait 2000", "classic on" ...). 0 or an errno.
+// A settings command ("wait 2000", "classic on" ...) written to
+// /dev/fish/ctl. 0 or an errno.
 int
 fish_ctl_command(char *line)
 {
   char *argv[NETCTL_ARGS];
   int argc = netctl_split(line, argv, NETCTL_ARGS);
+  return fish_ctl_words(argc, argv);
+}
+
+// The same as words (and as NET_CTL, fish_streams.c). 0 or an errno.
+int
+fish_ctl_words(int argc, char **argv)
+{
   uint32 v;
   if(argc == 1 && strcmp(argv[0], "forget") == 0){
     struct fish_up *gone = kmalloc(FISH_SCHOOL * sizeof(*gone));

@@ -195,6 +195,7 @@ void fish_client_run(struct fstream *s);
 void fish_count_drop(int why);
 int fish_ctl_text(char *buf, int n);
 int fish_ctl_command(char *line);
+int fish_ctl_words(int argc, char **argv);
 
 // fish_input.c
 void fish_input(mblk_t *mp, const uint8 *src);
@@ -204,7 +205,6 @@ void fish_send_classic(const uint8 *dst, int op, const char *name, const uint8 *
 void fish_send_ext(const uint8 *dst, int op, uint32 reqid, const uint8 *body, int bodylen);
 int fish_lrput(queue_t *q, mblk_t *mp);
 int fish_lwsrv(queue_t *q);
-int fish_passput(queue_t *q, mblk_t *mp);
 
 // fish_school.c
 int fish_school_byname(const char *name);

@@ -37,6 +37,10 @@ fish_wire_send(const uint8 *dst, mblk_t *payload)
   uint8 me[ETH_ALEN];
   memmove(me, fish_myaddr, ETH_ALEN);
   int loop = fish_haveaddr && (self || fish_mac_eq(dst, eth_broadcast));
+  // The link's queue is in the eth stream: claim it while fish_lock keeps
+  // the link, so an unlink cannot free it under the frame going down.
+  if(q && !self && !strclaim(q))
+    q = 0;
   if(q && !self)
     fish_st.out++;
   if(loop)
@@ -51,7 +55,7 @@ fish_wire_send(const uint8 *dst, mblk_t *payload)
       fish_input(copy, me);
   }
   if(payload == 0)
-    return;
+    return;                    // (self: q was not claimed)
   if(q == 0){
     fish_count_drop(D_NOLINK);
     freemsg(payload);
@@ -59,6 +63,7 @@ fish_wire_send(const uint8 *dst, mblk_t *payload)
   }
   mblk_t *req = allocb(sizeof(struct eth_unitdata), BPRI_MED);
   if(req == 0){
+    strrelease(q);
     fish_count_drop(D_NOMEM);
     freemsg(payload);
     return;
@@ -72,6 +77,7 @@ fish_wire_send(const uint8 *dst, mblk_t *payload)
   req->b_wptr += sizeof(*ud);
   linkb(req, payload);
   putnext(q, req);
+  strrelease(q);
 }
 
 void
@@ -149,12 +155,5 @@ fish_lwsrv(queue_t *q)
       qenable(w);
     strrelease(w);
   }
-  return 0;
-}
-
-int
-fish_passput(queue_t *q, mblk_t *mp)
-{
-  putnext(q, mp);
   return 0;
 }

@@ -157,10 +157,16 @@ fish_daemon_write(queue_t *q, mblk_t *mp)
     return 1;
   }
   if(d.kind == FISH_DN_XDATA){
+    // Claimed under fish_lock, as fish_wire_send does: the link's
+    // stream cannot be unlinked and freed while we look at it.
     acquire(&fish_lock);
     queue_t *l = fish_lowq;
+    int claimed = l && strclaim(l);
     release(&fish_lock);
-    if(l && !canputnext(l))
+    int full = claimed && !canputnext(l);
+    if(claimed)
+      strrelease(l);
+    if(full)
       return 0;
   }
   fish_daemon_down(&d, mp->b_rptr + sizeof(d), d.len);

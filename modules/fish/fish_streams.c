@@ -119,11 +119,7 @@ fish_close(queue_t *rq, int oflag)
   for(int i = 0; i < FISH_XWINDOW; i++)
     if(s->win[i])
       freemsg(s->win[i]);
-  mblk_t *mp;
-  while((mp = s->outq) != 0){
-    s->outq = mp->b_next;
-    freemsg(mp);
-  }
+  freemsglist(s->outq);
   kmfree(s);
   return 0;
 }
@@ -202,6 +198,39 @@ fish_text_write(queue_t *q, struct fstream *s, mblk_t *mp)
   qenable(RD(q));
 }
 
+// NET_CTL "stats" or "show": the settings and counters as text.
+static const char *
+fish_ctl_show(struct netctl_req *r)
+{
+  char *buf = kmalloc(2048);
+  int bad = buf == 0 || netctl_reply(r, buf, fish_ctl_text(buf, 2048)) < 0;
+  kmfree(buf);
+  if(bad){
+    r->err = ENOMEM;
+    return "";
+  }
+  return 0;
+}
+
+#define FISH_CTL_USAGE "fish: wait|timeout|rto|reqrto MS, window N, classic on|off, forget, stats"
+
+// Any other NET_CTL: a settings command (fish_ctl_words).
+static const char *
+fish_ctl_set(struct netctl_req *r)
+{
+  int err = fish_ctl_words(r->argc, r->argv);
+  if(err == 0)
+    return 0;
+  r->err = err;
+  return FISH_CTL_USAGE;
+}
+
+static const struct netctl_cmd fish_ctls[] = {
+  { "stats", 1, NETCTL_ARGS, fish_ctl_show },
+  { "show", 1, NETCTL_ARGS, fish_ctl_show },
+  { 0, 0, 0, fish_ctl_set },
+};
+
 static void
 fish_ioctl(queue_t *q, mblk_t *mp)
 {
@@ -222,24 +251,10 @@ fish_ioctl(queue_t *q, mblk_t *mp)
     fish_haveaddr = 0;
     release(&fish_lock);
     // Ask eth for our address; the answer comes up the lower side.
-    mblk_t *iocp = allocb(sizeof(struct iocblk), BPRI_MED);
-    mblk_t *dp = allocb(sizeof(int), BPRI_MED);
-    if(iocp && dp){
-      iocp->b_datap->db_type = M_IOCTL;
-      struct iocblk *ic = (struct iocblk *)iocp->b_wptr;
-      memset(ic, 0, sizeof(*ic));
-      ic->ioc_cmd = ETH_ADDR;
-      ic->ioc_count = sizeof(int);
-      iocp->b_wptr += sizeof(*ic);
-      int me = -1;
-      memmove(dp->b_wptr, &me, sizeof(me));
-      dp->b_wptr += sizeof(me);
-      linkb(iocp, dp);
+    int me = -1;
+    mblk_t *iocp = mkiocmsg(ETH_ADDR, &me, sizeof(me));
+    if(iocp)
       putnext(lb->l_qbot, iocp);
-    } else {
-      if(iocp) freeb(iocp);
-      if(dp) freeb(dp);
-    }
     miocack(q, mp, 0, 0);
     return;
   }
@@ -255,33 +270,9 @@ fish_ioctl(queue_t *q, mblk_t *mp)
     miocack(q, mp, 0, 0);
     return;
   }
-  case NET_CTL: {
-    int count = mp->b_cont ? msgdsize(mp->b_cont) : 0;
-    char line[NETCTL_MAX];
-    if(count <= 0 || count >= NETCTL_MAX || !pullupmsg(mp->b_cont, -1)){
-      miocnak(q, mp, 0, EINVAL);
-      return;
-    }
-    memmove(line, mp->b_cont->b_rptr, count);
-    line[count] = 0;
-    if(strncmp(line, "stats", 5) == 0 || strncmp(line, "show", 4) == 0){
-      char *buf = kmalloc(2048);
-      if(buf == 0){
-        miocnak(q, mp, 0, ENOMEM);
-        return;
-      }
-      netctl_answer(q, mp, buf, fish_ctl_text(buf, 2048));
-      kmfree(buf);
-      return;
-    }
-    int err = fish_ctl_command(line);
-    if(err){
-      strsetreason(q, "fish: wait|timeout|rto|reqrto MS, window N, classic on|off, forget, stats");
-      miocnak(q, mp, 0, err);
-    } else
-      miocack(q, mp, 0, 0);
+  case NET_CTL:
+    netctl_request(q, mp, fish_ctls, FISH_CTL_USAGE);
     return;
-  }
   default:
     miocnak(q, mp, 0, EINVAL);
   }
@@ -329,14 +320,6 @@ fish_wsrv(queue_t *q)
   return 0;
 }
 
-// Upper read queues are fed by putnext from the driver itself.
-static int
-fish_rput(queue_t *q, mblk_t *mp)
-{
-  putnext(q, mp);
-  return 0;
-}
-
 static void
 fish_init(int major)
 {
@@ -354,7 +337,7 @@ static struct module_info fish_info = {
 };
 
 static struct qinit fish_rinit = {
-  .qi_putp = fish_rput, .qi_srvp = fish_rsrv,
+  .qi_putp = putnext_put, .qi_srvp = fish_rsrv,
   .qi_qopen = fish_open, .qi_qclose = fish_close, .qi_minfo = &fish_info,
 };
 static struct qinit fish_winit = {
@@ -364,7 +347,7 @@ static struct qinit fish_lrinit = {
   .qi_putp = fish_lrput, .qi_minfo = &fish_info,
 };
 static struct qinit fish_lwinit = {
-  .qi_putp = fish_passput, .qi_srvp = fish_lwsrv, .qi_minfo = &fish_info,
+  .qi_putp = putnext_put, .qi_srvp = fish_lwsrv, .qi_minfo = &fish_info,
 };
 
 static const struct streamtab fish_tab = {

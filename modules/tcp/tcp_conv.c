@@ -74,22 +74,11 @@ tcpconv_new(void)
 }
 
 static void
-tcpconv_freelist(mblk_t *mp)
-{
-  while(mp){
-    mblk_t *next = mp->b_next;
-    mp->b_next = 0;
-    freemsg(mp);
-    mp = next;
-  }
-}
-
-static void
 tcpconv_free(struct conv *c)
 {
   tcp_convs[c->id] = 0;
-  tcpconv_freelist(c->held);
-  tcpconv_freelist(c->orphan);
+  freemsglist(c->held);
+  freemsglist(c->orphan);
   if(c->ioc)
     freemsg(c->ioc);
   kmfree(c);

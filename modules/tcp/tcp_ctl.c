@@ -217,45 +217,41 @@ tcpctl_keepalive(struct conv *c, int argc, char **argv, struct tcpctl_answer *a)
   tcppcb_opts(c);
 }
 
-void
-tcpctl_request(queue_t *q, mblk_t *mp)
+// Every NET_CTL request (netctl_request did the preamble): the commands
+// run under tcp's lock and fill in a tcpctl_answer; connect and accept
+// keep the message, answered by a callback later.
+static const char *
+tcpctl_any(struct netctl_req *r)
 {
+  queue_t *q = r->q;
+  mblk_t *mp = r->mp;
   struct conv *c = q->q_ptr;
-  int count = mp->b_cont ? msgdsize(mp->b_cont) : 0;
-  char line[NETCTL_MAX], *argv[NETCTL_ARGS];
-  if(count <= 0 || count >= NETCTL_MAX || !pullupmsg(mp->b_cont, -1)){
-    miocnak(q, mp, 0, EINVAL);
-    return;
-  }
-  memmove(line, mp->b_cont->b_rptr, count);
-  line[count] = 0;
-  int argc = netctl_split(line, argv, NETCTL_ARGS);
-  if(argc <= 0){
-    strsetreason(q, "tcp: empty or too long control message");
-    miocnak(q, mp, 0, EINVAL);
-    return;
-  }
-
+  int argc = r->argc;
+  char **argv = r->argv;
   if(argc == 1 && strcmp(argv[0], "list") == 0){
     char *buf = kalloc();
     if(buf == 0){
-      miocnak(q, mp, 0, ENOMEM);
-      return;
+      r->err = ENOMEM;
+      return "";
     }
     tcp_lock();
     int n = tcpstat_text(buf, STRIOCMAX < PGSIZE ? STRIOCMAX : PGSIZE);
     tcp_unlock();
-    tcpconv_ioc_answer(mp, 0, buf, n);
+    int bad = netctl_reply(r, buf, n) < 0;
     kfree(buf);
-    qreply(q, mp);
-    return;
+    if(bad){
+      r->err = ENOMEM;
+      return "";
+    }
+    return 0;
   }
 
   struct tcpctl_answer *a = kmalloc(sizeof(*a));
   if(a == 0){
-    miocnak(q, mp, 0, ENOMEM);
-    return;
+    r->err = ENOMEM;
+    return "";
   }
+  memset(a, 0, sizeof(*a));
   const char *cmd = argv[0];
   tcp_lock();
   if(strcmp(cmd, "connect") == 0){
@@ -296,15 +292,26 @@ tcpctl_request(queue_t *q, mblk_t *mp)
                            "shutdown, abort, keepalive, nodelay, local, remote, status, list)");
   }
   tcp_unlock();
-  if(!a->deferred){
-    if(a->err){
-      if(a->why)
-        strsetreason(q, a->why);
-      miocnak(q, mp, 0, a->err);
-    } else {
-      tcpconv_ioc_answer(mp, 0, a->text, a->len);
-      qreply(q, mp);
-    }
+  const char *why = 0;
+  if(a->deferred){
+    r->mp = 0;                 // kept: a callback answers it
+  } else if(a->err){
+    r->err = a->err;
+    why = a->why ? a->why : "";
+  } else if(a->len > 0 && netctl_reply(r, a->text, a->len) < 0){
+    r->err = ENOMEM;
+    why = "";
   }
   kmfree(a);
+  return why;
+}
+
+static const struct netctl_cmd tcpctl_cmds[] = {
+  { 0, 0, 0, tcpctl_any },
+};
+
+void
+tcpctl_request(queue_t *q, mblk_t *mp)
+{
+  netctl_request(q, mp, tcpctl_cmds, "tcp: empty or too long control message");
 }

@@ -303,7 +303,7 @@ tcp_lrput(queue_t *q, mblk_t *mp)
       qdrop(q, mp, "tcp: short ioctl answer from ip");
       return 0;
     }
-    if(t == M_IOCACK && (ioc->ioc_id & 0xff000000u) == GLUE_TAG){
+    if(t == M_IOCACK && ioc->ioc_cmd == NET_CTL){   // glue_ask_addrs's
       tcp_lock();
       glue_addrs_answer(mp);
       tcp_unlock();
@@ -324,13 +324,6 @@ tcp_lwsrv(queue_t *q)
     if(pcb->unsent || (pcb->flags & TF_ACK_NOW))
       tcp_output(pcb);
   tcp_unlock();
-  return 0;
-}
-
-static int
-tcp_lwput(queue_t *q, mblk_t *mp)
-{
-  putnext(q, mp);
   return 0;
 }
 
@@ -367,7 +360,7 @@ static struct qinit tcp_lrinit = {
   .qi_putp = tcp_lrput, .qi_minfo = &tcp_info,
 };
 static struct qinit tcp_lwinit = {
-  .qi_putp = tcp_lwput, .qi_srvp = tcp_lwsrv, .qi_minfo = &tcp_info,
+  .qi_putp = putnext_put, .qi_srvp = tcp_lwsrv, .qi_minfo = &tcp_info,
 };
 
 static const struct streamtab tcp_tab = {

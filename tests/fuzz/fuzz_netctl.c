@@ -1,4 +1,4 @@
-// FUZZ-SOURCES: tests/host/netstack.c tests/host/kshim.c kernel/callout.c kernel/streams/msg.c kernel/streams/queue.c kernel/streams/sched.c kernel/streams/plumb.c kernel/streams/head.c kernel/streams/ioctl.c kernel/streams/mux.c kernel/streams/keep.c kernel/streams/registry.c kernel/streams/listing.c modules/eth.c modules/arp.c modules/ip.c modules/netctl.c
+// FUZZ-SOURCES: tests/host/netstack.c tests/host/kshim.c kernel/callout.c kernel/streams/timer.c kernel/streams/msg.c kernel/streams/queue.c kernel/streams/sched.c kernel/streams/plumb.c kernel/streams/head.c kernel/streams/ioctl.c kernel/streams/mux.c kernel/streams/keep.c kernel/streams/registry.c kernel/streams/listing.c modules/eth.c modules/arp.c modules/ip.c modules/netctl.c
 // fuzz_netctl.c: libFuzzer harness for the text control messages of the
 // network modules (the stack configuration parser): each input is one
 // NET_CTL line sent to /dev/ip or /dev/eth (first byte chooses), through

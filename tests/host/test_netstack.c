@@ -1,4 +1,4 @@
-// HOSTTEST-SOURCES: tests/host/netstack.c tests/host/kshim.c kernel/callout.c kernel/streams/msg.c kernel/streams/queue.c kernel/streams/sched.c kernel/streams/plumb.c kernel/streams/head.c kernel/streams/ioctl.c kernel/streams/mux.c kernel/streams/keep.c kernel/streams/registry.c kernel/streams/listing.c modules/eth.c modules/arp.c modules/ip.c modules/netctl.c
+// HOSTTEST-SOURCES: tests/host/netstack.c tests/host/kshim.c kernel/callout.c kernel/streams/timer.c kernel/streams/msg.c kernel/streams/queue.c kernel/streams/sched.c kernel/streams/plumb.c kernel/streams/head.c kernel/streams/ioctl.c kernel/streams/mux.c kernel/streams/keep.c kernel/streams/registry.c kernel/streams/listing.c modules/eth.c modules/arp.c modules/ip.c modules/netctl.c
 // test_netstack.c: host unit tests of the link and network layers – the
 // real eth, arp and ip modules on the real STREAMS framework, plumbed as
 // netup does, over a fake card (tests/host/netstack.c). Frames go in and

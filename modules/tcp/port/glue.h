@@ -19,7 +19,6 @@ void lwip_port_stir(uint64 extra);  // lock held: fold timing into the pool
 void lwip_port_heapstats(ulong *used, ulong *peak, ulong *fail);
 
 // ipglue.c
-#define GLUE_TAG 0x74000000u        // ioc_id of the ioctls tcp sends down
 
 void glue_link(struct queue *lowq, int muxid);   // lock held
 int  glue_unlink(int muxid);                      // lock held; 0 if not ours

@@ -313,29 +313,16 @@ netif_get_by_index(u8_t idx)
 // ---------------------------------------------------------------- addresses
 
 // Ask ip for its addresses ("addrs"); the answer comes up our lower
-// stream as an M_IOCACK with GLUE_TAG (tcp_streams.c calls glue_addrs_answer).
+// stream as an M_IOCACK (tcp_streams.c calls glue_addrs_answer): nothing
+// else sends ioctls down the linked ip stream, so every NET_CTL answer
+// there is to this question.
 void
 glue_ask_addrs(void)
 {
-  static uint seq;
   static const char text[] = "addrs";
-  mblk_t *mp = allocb(sizeof(struct iocblk), BPRI_MED);
-  mblk_t *dp = allocb(sizeof(text) - 1, BPRI_MED);
-  if(mp == 0 || dp == 0){
-    if(mp) freeb(mp);
-    if(dp) freeb(dp);
+  mblk_t *mp = mkiocmsg(NET_CTL, text, sizeof(text) - 1);
+  if(mp == 0)
     return;
-  }
-  DB_TYPE(mp) = M_IOCTL;
-  struct iocblk *ioc = (struct iocblk *)mp->b_wptr;
-  memset(ioc, 0, sizeof(*ioc));
-  ioc->ioc_cmd = NET_CTL;
-  ioc->ioc_id = GLUE_TAG | (__atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED) & 0xffffff);
-  ioc->ioc_count = sizeof(text) - 1;
-  mp->b_wptr += sizeof(*ioc);
-  memmove(dp->b_wptr, text, sizeof(text) - 1);
-  dp->b_wptr += sizeof(text) - 1;
-  linkb(mp, dp);
 
   acquire(&lwip_lock);
   queue_t *q = lowq;
